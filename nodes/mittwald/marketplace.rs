@@ -1,0 +1,110 @@
+use crate::prelude::*;
+
+/// `extension-order-extension`: the body is a oneOf — for a customer or for a project, never both.
+pub fn order_extension() -> Operation {
+    Operation::new("extension-order-extension", "Order Extension", "Order an extension", |input| {
+        let p = &input.params;
+        let extension_id = p.required_uuid("extensionId")?;
+        let target = p.choice("orderFor")?.and_then(|v| v.as_str().map(String::from));
+        let target_field = match target.as_deref() {
+            Some("project") => "projectId",
+            _ => "customerId",
+        };
+        let target_id = p.required_uuid(target_field)?;
+        let scopes = p.string_list("consentedScopes")?;
+        let variant = p.text("variantKey")?;
+
+        let mut body = json!({ "consentedScopes": scopes, target_field: target_id });
+        if let Some(variant) = &variant {
+            body["variantKey"] = json!(variant);
+        }
+        let request = Request::post("/v2/extensions/{extensionId}/order")
+            .path_param("extensionId", &extension_id)?
+            .json(body.clone());
+        Ok(Plan::shaped(request, move |answer| {
+            let mut ordered = json!({
+                "ordered": true,
+                "extensionId": extension_id,
+                "target": if target_field == "projectId" { "project" } else { "customer" },
+            });
+            if let (Value::Object(out), Value::Object(sent)) = (&mut ordered, body) {
+                out.extend(sent);
+            }
+            if let (Value::Object(out), Value::Object(extra)) = (&mut ordered, answer) {
+                out.extend(extra);
+            }
+            Ok(ordered)
+        }))
+    })
+    .describe("Order an extension with the saved payment method, for a customer or into a project")
+    .fields(vec![
+        Property::string("extensionId", "Extension Id")
+            .required()
+            .placeholder("e.g. 907a24e9-0723-4566-b584-86578419e983")
+            .describe("The ID (UUID) of the extension to order"),
+        Property::options(
+            "orderFor",
+            "Order For",
+            vec![
+                Choice::new("Customer", "customer").describe("Book the extension for a customer (organisation)"),
+                Choice::new("Project", "project").describe("Install the extension in a project"),
+            ],
+        ),
+        Property::string("customerId", "Customer Id")
+            .required()
+            .describe("The customer the extension should be booked for")
+            .show_when("orderFor", &[json!("customer")]),
+        Property::string("projectId", "Project Id")
+            .required()
+            .describe("The project the extension should be installed in")
+            .show_when("orderFor", &[json!("project")]),
+        Property::string_list("consentedScopes", "Consented Scopes", "Add Scope")
+            .describe("The scopes you consent to grant the extension. A JSON array of strings is accepted too."),
+        Property::string("variantKey", "Variant Key")
+            .describe("Only needed if the extension has several variants; left out of the order when empty"),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXT: &str = "907a24e9-0723-4566-b584-86578419e983";
+    const ID: &str = "4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b";
+
+    fn prepare(params: Value) -> Result<Plan, NodeError> {
+        let op = order_extension();
+        let map = params.as_object().unwrap().clone();
+        let settings = Map::new();
+        let input = Input { params: Params::new(&map, 0, &op.properties), json: &Value::Null, settings: &settings };
+        (op.prepare)(&input)
+    }
+
+    #[test]
+    fn orders_for_a_project_with_only_that_branch_in_the_body() {
+        let plan = prepare(json!({
+            "extensionId": EXT, "orderFor": "project", "projectId": ID, "customerId": "ignored",
+            "consentedScopes": "[\"a\",\"b\"]", "variantKey": ""
+        }))
+        .unwrap();
+        assert_eq!(plan.request.path, format!("/v2/extensions/{EXT}/order"));
+        assert_eq!(plan.request.body, Some(json!({ "consentedScopes": ["a", "b"], "projectId": ID })));
+    }
+
+    #[test]
+    fn customer_is_the_default_target_and_variant_is_sent_when_set() {
+        let plan = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": [], "variantKey": "pro" }))
+            .unwrap();
+        assert_eq!(plan.request.body, Some(json!({ "consentedScopes": [], "customerId": ID, "variantKey": "pro" })));
+    }
+
+    #[test]
+    fn rejects_bad_ids_and_scopes_by_label() {
+        let error = prepare(json!({ "extensionId": "../x", "customerId": ID })).err().unwrap();
+        assert!(error.message.contains("\"Extension Id\""), "{}", error.message);
+        let error = prepare(json!({ "extensionId": EXT, "orderFor": "project" })).err().unwrap();
+        assert_eq!(error.message, "Parameter \"Project Id\" of item 0 is required");
+        let error = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": "{" })).err().unwrap();
+        assert!(error.message.contains("\"Consented Scopes\""), "{}", error.message);
+    }
+}

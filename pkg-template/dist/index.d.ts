@@ -1,0 +1,90 @@
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** An n8n node description (`INodeTypeDescription`), as JSON. */
+export interface NodeDescription {
+  name: string;
+  displayName: string;
+  description?: string;
+  icon?: string | { light: string; dark: string };
+  version: number | number[];
+  credentials?: Array<{ name: string; required?: boolean; [key: string]: unknown }>;
+  properties: Array<{ name: string; displayName: string; type: string; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+/** An n8n credential type description (`ICredentialType`), as JSON, without `authenticate`. */
+export interface CredentialDescription {
+  name: string;
+  displayName: string;
+  documentationUrl?: string;
+  properties: Array<{ name: string; displayName: string; type: string; [key: string]: unknown }>;
+  test?: unknown;
+  extends?: string[];
+  [key: string]: unknown;
+}
+
+/** An input item; a plain object without `json` is taken as the item's json. */
+export interface InputItem {
+  json: JsonObject;
+}
+
+/** An output item. With `continueOnFail`, a failed item's json is `{ error, description, httpCode }`. */
+export interface OutputItem {
+  json: JsonObject;
+  pairedItem: { item: number };
+}
+
+export interface RetryOptions {
+  /** How often a 429 (any method) or 503 (idempotent methods) is retried. Default 3. */
+  maxRetries?: number;
+  /** First back-off delay in milliseconds. Default 1000. */
+  baseDelayMs?: number;
+}
+
+export interface ExecuteOptions {
+  /** Node name, e.g. `"mittwald"` (see `nodes()`). */
+  node: string;
+  /**
+   * Node parameters: one object used for every item, or an array with one object per item.
+   * Default `{}`.
+   */
+  parameters?: JsonObject | JsonObject[];
+  /**
+   * Input items. Default: `[{ json: {} }]`, or one empty item per entry when `parameters` is an array.
+   */
+  items?: Array<InputItem | JsonObject>;
+  /** Credential values (fields of the node's credential type), or null for none. */
+  credentials?: JsonObject | null;
+  /** Overrides the API base URL (e.g. a mock server). */
+  baseUrl?: string;
+  /** Turn failed items into error items instead of rejecting. Default false. */
+  continueOnFail?: boolean;
+  retry?: RetryOptions;
+}
+
+/** Thrown by `execute` when an item (or the vendor API) fails and `continueOnFail` is off. */
+export declare class NodeExecutionError extends Error {
+  name: 'NodeExecutionError';
+  /** `input`: invalid parameters; `api`: the vendor answered with an error; `internal`: anything else. */
+  kind: 'input' | 'api' | 'internal';
+  /** Index of the failing item. */
+  itemIndex: number | null;
+  /** HTTP status of the vendor answer, as a string (e.g. `"429"`). */
+  httpCode: string | null;
+  description: string | null;
+}
+
+/** Descriptions of all nodes (a fresh copy on every call). */
+export declare function nodes(): NodeDescription[];
+
+/** Descriptions of all credential types (a fresh copy on every call). */
+export declare function credentials(): CredentialDescription[];
+
+/** The HTTP headers that authenticate a request with these credentials. Throws if a field is missing. */
+export declare function credentialHeaders(credentialType: string, credentials: JsonObject): Record<string, string>;
+
+/** Runs a node on items and resolves to its output items. Uses the global `fetch`. */
+export declare function execute(options: ExecuteOptions): Promise<OutputItem[]>;
+

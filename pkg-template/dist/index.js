@@ -1,0 +1,113 @@
+'use strict';
+// Plain JavaScript API: works in any host with WebAssembly and fetch (Node >= 18, Deno, Bun,
+// browsers, workers). Needs nothing from n8n.
+
+const runtime = require('./runtime.js');
+
+/** Error thrown by `execute` when an item (or the vendor API) fails. */
+class NodeExecutionError extends Error {
+  constructor(error) {
+    super(error.message);
+    this.name = 'NodeExecutionError';
+    this.kind = error.kind;
+    this.itemIndex = error.itemIndex ?? null;
+    this.httpCode = error.httpCode ?? null;
+    this.description = error.description ?? null;
+  }
+}
+
+function cloneJson(value) {
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** Descriptions of every node (n8n INodeTypeDescription objects). */
+function nodes() {
+  return cloneJson(runtime.nodeDescriptions());
+}
+
+/** Descriptions of every credential type (n8n ICredentialType objects, without `authenticate`). */
+function credentials() {
+  return cloneJson(runtime.credentialDescriptions());
+}
+
+/** The headers that authenticate a request with these credentials. */
+function credentialHeaders(credentialType, values) {
+  return runtime.credentialHeaders(credentialType, values);
+}
+
+function isPlainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function toItem(item, index) {
+  if (!isPlainObject(item)) {
+    throw new TypeError(`items[${index}] must be an object like { json: { … } }`);
+  }
+  if (!('json' in item)) return { json: item };
+  if (!isPlainObject(item.json)) throw new TypeError(`items[${index}].json must be an object`);
+  return { json: item.json };
+}
+
+function buildRequest(options) {
+  if (!isPlainObject(options)) throw new TypeError('execute() expects an options object');
+  const { node, parameters = {}, items, credentials: creds = null, baseUrl, continueOnFail = false, retry } = options;
+  if (typeof node !== 'string' || node === '') {
+    throw new TypeError('execute(): `node` must be the name of a node, e.g. "mittwald"');
+  }
+  const perItem = Array.isArray(parameters);
+  if (!perItem && !isPlainObject(parameters)) {
+    throw new TypeError('execute(): `parameters` must be an object or an array of objects (one per item)');
+  }
+  let inputItems;
+  if (items === undefined || items === null) {
+    inputItems = perItem ? parameters.map(() => ({ json: {} })) : [{ json: {} }];
+  } else if (Array.isArray(items)) {
+    inputItems = items.map(toItem);
+  } else {
+    throw new TypeError('execute(): `items` must be an array');
+  }
+  if (perItem && parameters.length !== inputItems.length) {
+    throw new TypeError(
+      `execute(): got ${parameters.length} parameter sets for ${inputItems.length} items; pass one per item`,
+    );
+  }
+  const request = {
+    node,
+    items: inputItems.map((item, i) => {
+      const itemParameters = perItem ? parameters[i] : parameters;
+      if (!isPlainObject(itemParameters)) {
+        throw new TypeError(`execute(): parameters[${i}] must be an object`);
+      }
+      return { json: item.json, parameters: itemParameters };
+    }),
+    credentials: creds,
+    continueOnFail: Boolean(continueOnFail),
+  };
+  if (baseUrl !== undefined && baseUrl !== null) request.baseUrl = String(baseUrl);
+  if (retry !== undefined && retry !== null) request.retry = retry;
+  return request;
+}
+
+/**
+ * Runs a node on items. Resolves to the output items; rejects with a `NodeExecutionError`
+ * (message, kind, itemIndex, httpCode, description) when an item fails and `continueOnFail` is off.
+ */
+async function execute(options) {
+  const request = buildRequest(options);
+  const text = await runtime.execute(JSON.stringify(request), undefined);
+  const result = JSON.parse(text);
+  if (result.error) throw new NodeExecutionError(result.error);
+  return result.items;
+}
+
+module.exports = { nodes, credentials, credentialHeaders, execute, NodeExecutionError };
+
+// Test hooks; not part of the public API.
+Object.defineProperty(module.exports, '_internal', {
+  enumerable: false,
+  value: Object.freeze({
+    __panicForTests: () => runtime.panicForTests(),
+    executeRaw: (requestJson, host) => runtime.execute(requestJson, host),
+    instancesCreated: () => runtime.instancesCreated(),
+  }),
+});

@@ -1,0 +1,241 @@
+'use strict';
+// Loads the embedded wasm module and keeps one live instance of it.
+//
+// - The wasm bytes are decoded and compiled once per process; instantiation is synchronous.
+// - A panic (reported by the panic hook) or any exception escaping a wasm export kills the
+//   instance: every pending `execute` of that instance is rejected with an "internal error in the
+//   wasm runtime" Error, and the next call gets a fresh instance.
+// - Calls into a dead instance (late promise callbacks, finalizers) become no-ops, so a panic can
+//   never surface as an uncaught exception in the host process.
+
+const wasmBase64 = require('./wasm.js');
+const createBindings = require('./glue.js');
+
+const INTERNAL_ERROR_PREFIX = 'internal error in the wasm runtime: ';
+const RealWebAssembly = WebAssembly;
+
+let compiled = null;
+let live = null;
+let instancesCreated = 0;
+let nodesText = null;
+let credentialsText = null;
+let nodesCache = null;
+let credentialsCache = null;
+
+function decodeBase64(text) {
+  if (typeof Buffer === 'function') {
+    const buf = Buffer.from(text, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function compiledModule() {
+  if (compiled === null) compiled = new RealWebAssembly.Module(decodeBase64(wasmBase64));
+  return compiled;
+}
+
+function describe(error) {
+  if (error instanceof Error) {
+    if (!error.message) return error.name;
+    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function internalError(message) {
+  return new Error(INTERNAL_ERROR_PREFIX + message);
+}
+
+// Marks an instance dead (idempotent) and rejects everything still waiting on it.
+function kill(inst, message) {
+  if (inst.dead) return;
+  inst.dead = true;
+  if (inst.panicMessage === null) inst.panicMessage = message;
+  if (live === inst) live = null;
+  const error = internalError(inst.panicMessage);
+  const pending = Array.from(inst.pending);
+  inst.pending.clear();
+  for (const reject of pending) reject(error);
+}
+
+// Wraps every exported wasm function: a dead instance is never re-entered, and an exception that
+// escapes wasm kills the instance. Inside a call made by this runtime the exception is re-thrown
+// (the caller turns it into an internal error); in a callback from the event loop it is swallowed.
+function guardExports(exports, inst) {
+  const guarded = {};
+  for (const name of Object.keys(exports)) {
+    const value = exports[name];
+    if (typeof value !== 'function') {
+      guarded[name] = value;
+      continue;
+    }
+    guarded[name] = function guardedExport(...args) {
+      if (inst.dead) return undefined;
+      try {
+        return value(...args);
+      } catch (error) {
+        kill(inst, describe(error));
+        if (inst.depth > 0) throw error;
+        return undefined;
+      }
+    };
+  }
+  return guarded;
+}
+
+function createInstance() {
+  const inst = {
+    id: ++instancesCreated,
+    bindings: null,
+    dead: false,
+    depth: 0,
+    panicMessage: null,
+    pending: new Set(),
+  };
+  // The glue only sees these two names; everything else it uses is a standard global.
+  const wasmNamespace = Object.create(RealWebAssembly, {
+    Instance: {
+      value: function GuardedInstance(module, imports) {
+        const instance = new RealWebAssembly.Instance(module, imports);
+        return { exports: guardExports(instance.exports, inst) };
+      },
+    },
+  });
+  const scheduleMicrotask = (callback) => {
+    Promise.resolve().then(() => {
+      if (inst.dead) return;
+      try {
+        callback();
+      } catch (error) {
+        // Whatever escapes the wasm task queue leaves it in an unknown state.
+        kill(inst, describe(error));
+      }
+    });
+  };
+  inst.bindings = createBindings(wasmNamespace, scheduleMicrotask);
+  enter(inst, () => {
+    inst.bindings.initSync({ module: compiledModule() });
+    inst.bindings.init((message) => {
+      inst.panicMessage = String(message);
+      kill(inst, inst.panicMessage);
+    });
+  });
+  return inst;
+}
+
+function instance() {
+  if (live === null || live.dead) live = createInstance();
+  return live;
+}
+
+// Runs a synchronous call into the instance; traps become internal errors.
+function enter(inst, fn) {
+  inst.depth++;
+  try {
+    return fn(inst.bindings);
+  } catch (error) {
+    if (inst.dead || error instanceof RealWebAssembly.RuntimeError) {
+      kill(inst, describe(error));
+      throw internalError(inst.panicMessage);
+    }
+    throw error;
+  } finally {
+    inst.depth--;
+  }
+}
+
+function call(fn) {
+  return enter(instance(), fn);
+}
+
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze(value[key]);
+  }
+  return value;
+}
+
+/** JSON text of the node descriptions (read from wasm once). */
+function nodesJson() {
+  if (nodesText === null) nodesText = call((b) => b.nodesJson());
+  return nodesText;
+}
+
+/** JSON text of the credential descriptions (read from wasm once). */
+function credentialsJson() {
+  if (credentialsText === null) credentialsText = call((b) => b.credentialsJson());
+  return credentialsText;
+}
+
+/** Parsed, frozen node descriptions (shared; clone before mutating). */
+function nodeDescriptions() {
+  if (nodesCache === null) nodesCache = deepFreeze(JSON.parse(nodesJson()));
+  return nodesCache;
+}
+
+/** Parsed, frozen credential descriptions (shared; clone before mutating). */
+function credentialDescriptions() {
+  if (credentialsCache === null) credentialsCache = deepFreeze(JSON.parse(credentialsJson()));
+  return credentialsCache;
+}
+
+/** Headers (object) that authenticate a request with these credentials. */
+function credentialHeaders(credentialType, credentials) {
+  const text = call((b) => b.credentialHeaders(String(credentialType), JSON.stringify(credentials ?? {})));
+  return JSON.parse(text);
+}
+
+/** Runs one execution; resolves to the ExecuteResult JSON text. */
+function execute(requestJson, host) {
+  return new Promise((resolve, reject) => {
+    let inst;
+    try {
+      inst = instance();
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      inst.pending.delete(rejectPending);
+      fn(value);
+    };
+    const rejectPending = (error) => settle(reject, error);
+    inst.pending.add(rejectPending);
+    let promise;
+    try {
+      promise = enter(inst, (b) => b.execute(requestJson, host));
+    } catch (error) {
+      settle(reject, error);
+      return;
+    }
+    Promise.resolve(promise).then(
+      (text) => settle(resolve, text),
+      (error) => settle(reject, error instanceof Error ? error : new Error(describe(error))),
+    );
+  });
+}
+
+/** Panics inside wasm on purpose (tests only); throws the resulting internal error. */
+function panicForTests() {
+  return call((b) => b.__panicForTests());
+}
+
+module.exports = {
+  INTERNAL_ERROR_PREFIX,
+  nodesJson,
+  credentialsJson,
+  nodeDescriptions,
+  credentialDescriptions,
+  credentialHeaders,
+  execute,
+  panicForTests,
+  instancesCreated: () => instancesCreated,
+};

@@ -1,0 +1,83 @@
+//! Credential types: their n8n form, and how they authenticate a request. The same header function
+//! serves n8n (through the credential class's `authenticate`) and plain-JS hosts (applied by the runtime).
+
+use serde_json::{json, Map, Value};
+
+use crate::describe::Property;
+use crate::error::NodeError;
+
+pub type Values = Map<String, Value>;
+
+/// Header name/value pairs that authenticate a request.
+pub type Headers = Vec<(String, String)>;
+
+pub struct Credential {
+    pub name: &'static str,
+    pub display_name: &'static str,
+    pub documentation_url: &'static str,
+    pub properties: Vec<Property>,
+    /// n8n's `ICredentialTestRequest`, sent by its "Test" button.
+    pub test: Option<Value>,
+    /// The field holding the marketplace's base URL, if the user can point it elsewhere.
+    pub base_url_field: Option<&'static str>,
+    pub headers: fn(&Credential, &Values) -> Result<Headers, NodeError>,
+}
+
+impl Credential {
+    /// n8n's `ICredentialType`, less `authenticate` (the shim binds that to `headers`).
+    pub fn description(&self) -> Value {
+        let mut description = json!({
+            "name": self.name,
+            "displayName": self.display_name,
+            "documentationUrl": self.documentation_url,
+            "properties": self.properties,
+        });
+        if let Some(test) = &self.test {
+            description["test"] = test.clone();
+        }
+        description
+    }
+
+    /// A field's text, or an error naming the field as the user sees it.
+    pub fn field<'v>(&self, values: &'v Values, name: &str) -> Result<&'v str, NodeError> {
+        let label = self.properties.iter().find(|p| p.name == name).map_or(name, |p| p.display_name.as_str());
+        values
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| NodeError::input(format!("The credential \"{}\" has no {label}", self.display_name)))
+    }
+
+    pub fn base_url<'v>(&self, values: &'v Values) -> Option<&'v str> {
+        self.base_url_field.and_then(|f| values.get(f)).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// Every value that must never be shown: the secret fields and the headers made from them.
+    pub fn secrets(&self, values: &Values) -> Vec<String> {
+        let mut secrets: Vec<String> = self
+            .properties
+            .iter()
+            .filter(|p| p.is_secret())
+            .filter_map(|p| values.get(&p.name).and_then(Value::as_str))
+            .map(String::from)
+            .collect();
+        if let Ok(headers) = (self.headers)(self, values) {
+            secrets.extend(headers.into_iter().map(|(_, v)| v));
+        }
+        secrets
+    }
+
+    /// The non-secret fields, which operations may read as settings.
+    pub fn settings(&self, values: &Values) -> Values {
+        let secret: Vec<&str> = self.properties.iter().filter(|p| p.is_secret()).map(|p| p.name.as_str()).collect();
+        values.iter().filter(|(k, _)| !secret.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// The usual base-URL field: prefilled with the vendor's production URL, editable for staging or mocks.
+pub fn base_url_property(default: &str) -> Property {
+    Property::string("baseUrl", "Base URL")
+        .default_value(default)
+        .describe("Where the API lives. Change it only for a staging system or a local mock.")
+}

@@ -1,0 +1,244 @@
+//! n8n's declarative vocabulary (`INodeProperties`, `INodeTypeDescription`, `ICredentialType`) as
+//! Rust values, so every descriptor the hosts see is emitted from here.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PropertyType {
+    String,
+    Number,
+    Boolean,
+    Options,
+    MultiOptions,
+    Collection,
+    FixedCollection,
+    Json,
+    Notice,
+}
+
+/// One choice of an `options` / `multiOptions` property.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub name: String,
+    pub value: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+impl Choice {
+    pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Self {
+        Choice { name: name.into(), value: value.into(), description: None, action: None }
+    }
+
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// One repeatable group of a `fixedCollection`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub name: String,
+    pub display_name: String,
+    pub values: Vec<Property>,
+}
+
+/// n8n overloads `options`: choices, nested properties, or fixed-collection groups.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PropertyOptions {
+    Choices(Vec<Choice>),
+    Properties(Vec<Property>),
+    Groups(Vec<Group>),
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct DisplayOptions {
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub show: Map<String, Value>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub hide: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Property {
+    pub display_name: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: PropertyType,
+    pub default: Value,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<PropertyOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_options: Option<DisplayOptions>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub type_options: Map<String, Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_data_expression: bool,
+}
+
+impl Property {
+    fn new(kind: PropertyType, name: &str, display_name: &str, default: Value) -> Self {
+        Property {
+            display_name: display_name.into(),
+            name: name.into(),
+            kind,
+            default,
+            required: false,
+            description: None,
+            placeholder: None,
+            hint: None,
+            options: None,
+            display_options: None,
+            type_options: Map::new(),
+            no_data_expression: false,
+        }
+    }
+
+    pub fn string(name: &str, display_name: &str) -> Self {
+        Self::new(PropertyType::String, name, display_name, json!(""))
+    }
+
+    /// A secret: n8n masks it, and the runtime redacts its value from every output.
+    pub fn password(name: &str, display_name: &str) -> Self {
+        Self::string(name, display_name).type_option("password", true)
+    }
+
+    /// A list of strings, edited one entry at a time.
+    pub fn string_list(name: &str, display_name: &str, button: &str) -> Self {
+        Self::new(PropertyType::String, name, display_name, json!([]))
+            .type_option("multipleValues", true)
+            .type_option("multipleValueButtonText", button)
+    }
+
+    pub fn number(name: &str, display_name: &str, default: f64) -> Self {
+        Self::new(PropertyType::Number, name, display_name, json!(default))
+    }
+
+    pub fn boolean(name: &str, display_name: &str, default: bool) -> Self {
+        Self::new(PropertyType::Boolean, name, display_name, json!(default))
+    }
+
+    pub fn json(name: &str, display_name: &str, default: &str) -> Self {
+        Self::new(PropertyType::Json, name, display_name, json!(default))
+    }
+
+    pub fn options(name: &str, display_name: &str, choices: Vec<Choice>) -> Self {
+        let default = choices.first().map_or(Value::Null, |c| c.value.clone());
+        let mut property = Self::new(PropertyType::Options, name, display_name, default);
+        property.options = Some(PropertyOptions::Choices(choices));
+        property
+    }
+
+    pub fn multi_options(name: &str, display_name: &str, choices: Vec<Choice>) -> Self {
+        let mut property = Self::new(PropertyType::MultiOptions, name, display_name, json!([]));
+        property.options = Some(PropertyOptions::Choices(choices));
+        property
+    }
+
+    /// Optional fields a user adds one by one; nothing inside is sent unless added.
+    pub fn collection(name: &str, display_name: &str, fields: Vec<Property>) -> Self {
+        let mut property = Self::new(PropertyType::Collection, name, display_name, json!({}));
+        property.options = Some(PropertyOptions::Properties(fields));
+        property.placeholder = Some("Add Field".into());
+        property
+    }
+
+    /// A repeatable group of fields; the value is `{ <group>: [ {…}, … ] }`.
+    pub fn repeated(name: &str, display_name: &str, group: &str, group_display: &str, fields: Vec<Property>) -> Self {
+        let mut property = Self::new(PropertyType::FixedCollection, name, display_name, json!({}));
+        property.options = Some(PropertyOptions::Groups(vec![Group {
+            name: group.into(),
+            display_name: group_display.into(),
+            values: fields,
+        }]));
+        property.type_options.insert("multipleValues".into(), json!(true));
+        property
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn default_value(mut self, default: impl Into<Value>) -> Self {
+        self.default = default.into();
+        self
+    }
+
+    pub fn type_option(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.type_options.insert(key.into(), value.into());
+        self
+    }
+
+    /// Resource and operation pickers must not hold expressions: n8n needs them to draw the form.
+    pub fn no_expressions(mut self) -> Self {
+        self.no_data_expression = true;
+        self
+    }
+
+    /// Shown only when `field` has one of `values`.
+    pub fn show_when(mut self, field: &str, values: &[Value]) -> Self {
+        self.display_options
+            .get_or_insert_with(DisplayOptions::default)
+            .show
+            .insert(field.into(), Value::Array(values.to_vec()));
+        self
+    }
+
+    pub fn is_secret(&self) -> bool {
+        self.type_options.get("password") == Some(&Value::Bool(true))
+    }
+
+    /// The properties nested inside a collection or fixed collection.
+    pub fn children(&self) -> Vec<&Property> {
+        match &self.options {
+            Some(PropertyOptions::Properties(fields)) => fields.iter().collect(),
+            Some(PropertyOptions::Groups(groups)) => groups.iter().flat_map(|g| g.values.iter()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The allowed values of an options / multiOptions property.
+    pub fn choice_values(&self) -> Vec<&Value> {
+        match &self.options {
+            Some(PropertyOptions::Choices(choices)) => choices.iter().map(|c| &c.value).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Finds a property by name, however deep it is nested.
+pub fn find_property<'a>(properties: impl IntoIterator<Item = &'a Property>, name: &str) -> Option<&'a Property> {
+    properties.into_iter().find_map(|p| if p.name == name { Some(p) } else { find_property(p.children(), name) })
+}

@@ -1,0 +1,33 @@
+//! What the runtime needs from whoever runs it: a way to send a request and a way to wait.
+//! n8n, plain JS (fetch) and the native tests each provide one.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::http::{Method, Response};
+
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Which credential authenticates a request, and the headers that does it.
+/// n8n applies the credential itself by its type name; other hosts add the headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Auth {
+    pub credential_type: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// A request ready for the wire, still without credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub auth: Option<Auth>,
+}
+
+pub trait Host {
+    /// Resolves for every HTTP status; `Err` only when no answer arrived (its text says why).
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>>;
+    fn sleep(&self, ms: u64) -> LocalFuture<'_, ()>;
+}

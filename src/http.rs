@@ -1,0 +1,185 @@
+//! Requests as the nodes describe them, and responses as the hosts return them.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::NodeError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Sending it twice has the effect of sending it once, so a lost answer may be asked again.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+}
+
+/// A request relative to the marketplace's base URL; the runtime adds the base and the credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Request { method, path: path.into(), query: Vec::new(), body: None }
+    }
+
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::Get, path)
+    }
+
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::Post, path)
+    }
+
+    /// Fills `{name}` in the path with `value`, percent-encoded so no value can change the route.
+    pub fn path_param(mut self, name: &str, value: &str) -> Result<Self, NodeError> {
+        if value.is_empty() || value == "." || value == ".." {
+            return Err(NodeError::input(format!("Path parameter \"{name}\" must not be empty, \".\" or \"..\"")));
+        }
+        let placeholder = format!("{{{name}}}");
+        if !self.path.contains(&placeholder) {
+            return Err(NodeError::internal(format!("path {} has no {{{name}}}", self.path)));
+        }
+        self.path = self.path.replace(&placeholder, &encode_component(value));
+        Ok(self)
+    }
+
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Arrays go out exploded (`tags=a&tags=b`), OpenAPI's default `form` style.
+    pub fn query_list(mut self, name: &str, values: &[String]) -> Self {
+        self.query.extend(values.iter().map(|v| (name.to_string(), v.clone())));
+        self
+    }
+
+    pub fn set_query(&mut self, name: &str, value: impl Into<String>) {
+        self.query.retain(|(n, _)| n != name);
+        self.query.push((name.into(), value.into()));
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The absolute URL under `base`.
+    pub fn url(&self, base: &str) -> String {
+        let mut url = format!("{}/{}", base.trim_end_matches('/'), self.path.trim_start_matches('/'));
+        for (i, (name, value)) in self.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&encode_component(name));
+            url.push('=');
+            url.push_str(&encode_component(value));
+        }
+        url
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    /// Names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON; an empty body is `null`.
+    pub fn json(&self) -> Result<Value, NodeError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| {
+            NodeError::api(format!("The service answered with something that is not JSON ({e})"))
+                .with_description(snippet(&self.text()))
+                .with_http_code(self.status)
+        })
+    }
+}
+
+/// The start of a long text, for error descriptions.
+pub fn snippet(text: &str) -> String {
+    const MAX: usize = 300;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_params_cannot_change_the_route() {
+        let r = Request::get("/v2/articles/{articleId}").path_param("articleId", "../x?y=1#z").unwrap();
+        assert_eq!(r.path, "/v2/articles/..%2Fx%3Fy%3D1%23z");
+        assert!(Request::get("/a/{id}").path_param("id", "..").is_err());
+        assert!(Request::get("/a/{id}").path_param("id", "").is_err());
+    }
+
+    #[test]
+    fn urls_join_base_path_and_encoded_query() {
+        let r = Request::get("/v2/articles").query_list("tags", &["a b".into(), "c&d".into()]).query("limit", "5");
+        assert_eq!(r.url("http://h:1/"), "http://h:1/v2/articles?tags=a%20b&tags=c%26d&limit=5");
+        assert_eq!(Request::post("Addon/Create").url("http://h/API"), "http://h/API/Addon/Create");
+    }
+
+    #[test]
+    fn headers_are_case_insensitive_and_empty_bodies_are_null() {
+        let r = Response { status: 201, headers: vec![("x-pagination-totalcount".into(), "9".into())], body: vec![] };
+        assert_eq!(r.header("X-Pagination-TotalCount"), Some("9"));
+        assert_eq!(r.json().unwrap(), Value::Null);
+    }
+}

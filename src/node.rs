@@ -1,0 +1,258 @@
+//! What a node is: a registry of resources → operations, each with its form and its request plan.
+
+use serde_json::{json, Map, Value};
+
+use crate::describe::{Choice, Property};
+use crate::error::NodeError;
+use crate::http::{Request, Response};
+use crate::params::Params;
+
+/// Turns one item's validated parameters into the plan of what to send.
+/// It must not send anything itself: every item is prepared before the first request goes out.
+pub type Prepare = Box<dyn Fn(&Input) -> Result<Plan, NodeError> + Send + Sync>;
+
+/// Reshapes a successful JSON answer into the output item (or rejects it, for APIs that say
+/// "error" with HTTP 200).
+pub type Shape = Box<dyn FnOnce(Value) -> Result<Value, NodeError>>;
+
+pub struct Node {
+    /// n8n's node name (`CUSTOM.<name>` once loaded); also what plain-JS callers pass as `node`.
+    pub name: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    /// File name of the node's SVG, kept beside its code in `nodes/<marketplace>/`.
+    pub icon: &'static str,
+    pub credential: Option<&'static str>,
+    pub default_base_url: Option<&'static str>,
+    pub resources: Vec<Resource>,
+    /// Reads the vendor's error body so its own words reach the user.
+    pub vendor_error: fn(&Response) -> VendorError,
+}
+
+pub struct Resource {
+    pub value: &'static str,
+    pub name: &'static str,
+    pub operations: Vec<Operation>,
+}
+
+pub struct Operation {
+    pub value: String,
+    pub name: String,
+    /// The sentence n8n lists in its actions panel, e.g. "Order an extension".
+    pub action: String,
+    pub description: String,
+    pub properties: Vec<Property>,
+    pub prepare: Prepare,
+}
+
+/// What the vendor said went wrong.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VendorError {
+    pub message: String,
+    pub description: Option<String>,
+}
+
+/// One item's input as an operation sees it.
+pub struct Input<'a> {
+    pub params: Params<'a>,
+    /// The incoming item's JSON.
+    pub json: &'a Value,
+    /// The credential's non-secret fields (paths, options), for operations whose route is configurable.
+    pub settings: &'a Map<String, Value>,
+}
+
+impl Input<'_> {
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+pub struct Plan {
+    pub request: Request,
+    pub expect: Expect,
+}
+
+pub enum Expect {
+    /// One output item from the answer.
+    Item(Shape),
+    /// One output item per element of the answer's array, following pages when asked to.
+    List(Option<Paging>),
+}
+
+/// Offset pagination: `limit`/`skip` query parameters and a total-count header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    pub limit_param: &'static str,
+    pub skip_param: &'static str,
+    pub total_header: &'static str,
+    pub page_size: u64,
+    /// `None` = Return All.
+    pub max_items: Option<u64>,
+}
+
+impl Plan {
+    pub fn item(request: Request) -> Self {
+        Plan { request, expect: Expect::Item(Box::new(Ok)) }
+    }
+
+    pub fn shaped(request: Request, shape: impl FnOnce(Value) -> Result<Value, NodeError> + 'static) -> Self {
+        Plan { request, expect: Expect::Item(Box::new(shape)) }
+    }
+
+    pub fn list(request: Request, paging: Option<Paging>) -> Self {
+        Plan { request, expect: Expect::List(paging) }
+    }
+}
+
+impl Operation {
+    pub fn new(
+        value: impl Into<String>,
+        name: impl Into<String>,
+        action: impl Into<String>,
+        prepare: impl Fn(&Input) -> Result<Plan, NodeError> + Send + Sync + 'static,
+    ) -> Self {
+        Operation {
+            value: value.into(),
+            name: name.into(),
+            action: action.into(),
+            description: String::new(),
+            properties: Vec::new(),
+            prepare: Box::new(prepare),
+        }
+    }
+
+    pub fn describe(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
+    pub fn fields(mut self, properties: Vec<Property>) -> Self {
+        self.properties = properties;
+        self
+    }
+}
+
+/// The standard "Return All" / "Limit" pair of a list operation.
+pub fn return_all_fields() -> Vec<Property> {
+    vec![
+        Property::boolean("returnAll", "Return All", false)
+            .describe("Whether to return all results or only up to a given limit"),
+        Property::number("limit", "Limit", 50.0)
+            .describe("Max number of results to return")
+            .type_option("minValue", 1)
+            .show_when("returnAll", &[json!(false)]),
+    ]
+}
+
+impl Paging {
+    /// Reads the "Return All" / "Limit" fields of `return_all_fields`.
+    pub fn from_params(params: &Params, page_size: u64) -> Result<Self, NodeError> {
+        let max_items = if params.boolean("returnAll", false)? {
+            None
+        } else {
+            Some(params.integer("limit", 1, i64::MAX)?.unwrap_or(50) as u64)
+        };
+        Ok(Paging {
+            limit_param: "limit",
+            skip_param: "skip",
+            total_header: "x-pagination-totalcount",
+            page_size,
+            max_items,
+        })
+    }
+}
+
+impl Node {
+    pub fn operation(&self, resource: &str, operation: &str) -> Option<&Operation> {
+        self.resources.iter().find(|r| r.value == resource)?.operations.iter().find(|o| o.value == operation)
+    }
+
+    /// n8n's `INodeTypeDescription`.
+    pub fn description(&self) -> Value {
+        json!({
+            "displayName": self.display_name,
+            "name": self.name,
+            "icon": format!("file:{}", self.icon),
+            "group": ["transform"],
+            "version": 1,
+            "subtitle": "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
+            "description": self.description,
+            "defaults": { "name": self.display_name },
+            "inputs": ["main"],
+            "outputs": ["main"],
+            "usableAsTool": true,
+            "credentials": self.credential.map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": true })]),
+            "properties": self.properties(),
+        })
+    }
+
+    /// Resource picker, one operation picker per resource, then each operation's fields shown only
+    /// for it: the form a user sees, derived from the registry.
+    fn properties(&self) -> Vec<Property> {
+        let resource_choices = self.resources.iter().map(|r| Choice::new(r.name, r.value)).collect();
+        let mut properties = vec![Property::options("resource", "Resource", resource_choices).no_expressions()];
+        for resource in &self.resources {
+            let choices = resource
+                .operations
+                .iter()
+                .map(|o| {
+                    let mut choice = Choice::new(o.name.clone(), o.value.clone());
+                    choice.action = Some(o.action.clone());
+                    (!o.description.is_empty()).then(|| choice.description = Some(o.description.clone()));
+                    choice
+                })
+                .collect();
+            properties.push(
+                Property::options("operation", "Operation", choices)
+                    .no_expressions()
+                    .show_when("resource", &[json!(resource.value)]),
+            );
+        }
+        for resource in &self.resources {
+            for operation in &resource.operations {
+                properties.extend(operation.properties.iter().map(|p| {
+                    p.clone()
+                        .show_when("resource", &[json!(resource.value)])
+                        .show_when("operation", &[json!(operation.value)])
+                }));
+            }
+        }
+        properties
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node() -> Node {
+        Node {
+            name: "demo",
+            display_name: "Demo",
+            description: "d",
+            icon: "demo.svg",
+            credential: Some("demoApi"),
+            default_base_url: None,
+            resources: vec![Resource {
+                value: "thing",
+                name: "Thing",
+                operations: vec![Operation::new("get", "Get", "Get a thing", |_| Ok(Plan::item(Request::get("/x"))))
+                    .fields(vec![Property::string("id", "ID").required().show_when("mode", &[json!("a")])])],
+            }],
+            vendor_error: |_| VendorError::default(),
+        }
+    }
+
+    #[test]
+    fn fields_show_only_for_their_operation_and_keep_their_own_conditions() {
+        let description = node().description();
+        let props = description["properties"].as_array().unwrap();
+        let id = props.iter().find(|p| p["name"] == "id").unwrap();
+        assert_eq!(id["displayOptions"]["show"], json!({ "mode": ["a"], "resource": ["thing"], "operation": ["get"] }));
+        let op = props.iter().find(|p| p["name"] == "operation").unwrap();
+        assert_eq!(op["options"][0]["action"], "Get a thing");
+        assert_eq!(op["displayOptions"]["show"]["resource"], json!(["thing"]));
+        assert_eq!(description["credentials"][0]["name"], "demoApi");
+        assert_eq!(description["icon"], "file:demo.svg");
+    }
+}

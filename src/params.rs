@@ -1,0 +1,295 @@
+//! Reading one item's parameters, with errors that name the field, the item and what was expected.
+
+use serde_json::{Map, Value};
+
+use crate::describe::{find_property, Property};
+use crate::error::NodeError;
+
+/// The parameters of one item (or of one group inside a collection), resolved by the host.
+#[derive(Clone, Copy)]
+pub struct Params<'a> {
+    values: &'a Map<String, Value>,
+    item: usize,
+    properties: &'a [Property],
+}
+
+impl<'a> Params<'a> {
+    pub fn new(values: &'a Map<String, Value>, item: usize, properties: &'a [Property]) -> Self {
+        Params { values, item, properties }
+    }
+
+    pub fn item(&self) -> usize {
+        self.item
+    }
+
+    /// The label the user sees in the form, so errors point at what they can fix.
+    pub fn label(&self, name: &str) -> String {
+        find_property(self.properties, name).map_or_else(|| name.to_string(), |p| p.display_name.clone())
+    }
+
+    /// An input error about `name`: "Parameter "X" of item N <problem>".
+    pub fn invalid(&self, name: &str, problem: impl std::fmt::Display) -> NodeError {
+        NodeError::input(format!("Parameter \"{}\" of item {} {}", self.label(name), self.item, problem))
+            .with_description(format!("Parameter name: {name}"))
+            .at_item(self.item)
+    }
+
+    fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.values.get(name).filter(|v| !v.is_null())
+    }
+
+    /// A text value; empty text counts as not set.
+    pub fn text(&self, name: &str) -> Result<Option<String>, NodeError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(other) => Err(self.invalid(name, format!("must be text, got {}", kind_of(other)))),
+        }
+    }
+
+    pub fn required_text(&self, name: &str) -> Result<String, NodeError> {
+        self.text(name)?.ok_or_else(|| self.invalid(name, "is required"))
+    }
+
+    pub fn uuid(&self, name: &str) -> Result<Option<String>, NodeError> {
+        match self.text(name)? {
+            Some(id) if !is_uuid(&id) => Err(self.invalid(name, format!("must be a UUID, got {}", quoted(&id)))),
+            other => Ok(other),
+        }
+    }
+
+    pub fn required_uuid(&self, name: &str) -> Result<String, NodeError> {
+        self.uuid(name)?.ok_or_else(|| self.invalid(name, "is required"))
+    }
+
+    pub fn boolean(&self, name: &str, default: bool) -> Result<bool, NodeError> {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+            Some(other) => Err(self.invalid(name, format!("must be true or false, got {}", kind_of(other)))),
+        }
+    }
+
+    pub fn number(&self, name: &str) -> Result<Option<f64>, NodeError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| self.invalid(name, format!("must be a number, got {}", quoted(s)))),
+            Some(other) => Err(self.invalid(name, format!("must be a number, got {}", kind_of(other)))),
+        }
+    }
+
+    /// A whole number within `min..=max`.
+    pub fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, NodeError> {
+        match self.number(name)? {
+            None => Ok(None),
+            Some(n) if n.fract() != 0.0 || n < min as f64 || n > max as f64 => {
+                Err(self.invalid(name, format!("must be a whole number from {min} to {max}, got {n}")))
+            }
+            Some(n) => Ok(Some(n as i64)),
+        }
+    }
+
+    /// One of the property's declared choices.
+    pub fn choice(&self, name: &str) -> Result<Option<Value>, NodeError> {
+        let Some(value) = self.raw(name) else { return Ok(None) };
+        let allowed = find_property(self.properties, name).map(|p| p.choice_values()).unwrap_or_default();
+        if allowed.is_empty() || allowed.contains(&value) {
+            Ok(Some(value.clone()))
+        } else {
+            Err(self.invalid(name, format!("must be one of {}, got {value}", list_of(&allowed))))
+        }
+    }
+
+    /// A list of strings: a list, or text holding a JSON array of strings (what expressions often yield).
+    pub fn string_list(&self, name: &str) -> Result<Vec<String>, NodeError> {
+        let expected = "must be a list of strings (or a JSON array of strings)";
+        let parsed;
+        let items = match self.raw(name) {
+            None => return Ok(Vec::new()),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(Vec::new()),
+            Some(Value::String(s)) => {
+                parsed = serde_json::from_str::<Value>(s)
+                    .map_err(|e| self.invalid(name, format!("{expected}; the text is not valid JSON ({e})")))?;
+                match &parsed {
+                    Value::Array(items) => items,
+                    other => return Err(self.invalid(name, format!("{expected}, got JSON {}", kind_of(other)))),
+                }
+            }
+            Some(Value::Array(items)) => items,
+            Some(other) => return Err(self.invalid(name, format!("{expected}, got {}", kind_of(other)))),
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(self.invalid(name, format!("{expected}; entry {i} is {}", kind_of(other)))),
+            })
+            .collect()
+    }
+
+    /// Several of the property's declared choices.
+    pub fn choices(&self, name: &str) -> Result<Vec<String>, NodeError> {
+        let values = self.string_list(name)?;
+        let allowed = find_property(self.properties, name).map(|p| p.choice_values()).unwrap_or_default();
+        match values.iter().find(|v| !allowed.is_empty() && !allowed.iter().any(|a| a.as_str() == Some(v))) {
+            Some(bad) => {
+                Err(self.invalid(name, format!("must only contain {}, got {}", list_of(&allowed), quoted(bad))))
+            }
+            None => Ok(values),
+        }
+    }
+
+    /// A JSON object given as an object or as JSON text.
+    pub fn object(&self, name: &str) -> Result<Option<Map<String, Value>>, NodeError> {
+        let value = match self.raw(name) {
+            None => return Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+                .map_err(|e| self.invalid(name, format!("must be a JSON object; the text is not valid JSON ({e})")))?,
+            Some(v) => v.clone(),
+        };
+        match value {
+            Value::Object(map) => Ok(Some(map)),
+            other => Err(self.invalid(name, format!("must be a JSON object, got {}", kind_of(&other)))),
+        }
+    }
+
+    /// The fields inside a collection (an empty collection when not set).
+    pub fn group(&self, name: &str) -> Result<Params<'a>, NodeError> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        match self.raw(name) {
+            None => Ok(Params { values: EMPTY.get_or_init(Map::new), ..*self }),
+            Some(Value::Object(values)) => Ok(Params { values, ..*self }),
+            Some(other) => Err(self.invalid(name, format!("must be a set of fields, got {}", kind_of(other)))),
+        }
+    }
+
+    /// The entries of a repeatable group: `{ <group>: [ {…}, … ] }`.
+    pub fn entries(&self, name: &str, group: &str) -> Result<Vec<Params<'a>>, NodeError> {
+        let outer = self.group(name)?;
+        match outer.raw(group) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(entries)) => entries
+                .iter()
+                .map(|entry| match entry {
+                    Value::Object(values) => Ok(Params { values, ..*self }),
+                    other => Err(self.invalid(name, format!("entries must be sets of fields, got {}", kind_of(other)))),
+                })
+                .collect(),
+            // n8n stores a single, non-repeatable group as an object.
+            Some(Value::Object(values)) => Ok(vec![Params { values, ..*self }]),
+            Some(other) => Err(self.invalid(name, format!("must be a list of entries, got {}", kind_of(other)))),
+        }
+    }
+}
+
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn quoted(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("\"{}…\"", &text[..cut]),
+        None => format!("\"{text}\""),
+    }
+}
+
+fn list_of(values: &[&Value]) -> String {
+    values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn props() -> Vec<Property> {
+        vec![
+            Property::string_list("consentedScopes", "Consented Scopes", "Add Scope"),
+            Property::string("extensionId", "Extension Id"),
+            Property::multi_options("orderable", "Orderable", vec![crate::describe::Choice::new("Full", "full")]),
+        ]
+    }
+
+    fn with<T>(values: Value, f: impl FnOnce(Params) -> T) -> T {
+        let props = props();
+        let map = values.as_object().unwrap().clone();
+        f(Params::new(&map, 3, &props))
+    }
+
+    #[test]
+    fn string_list_accepts_lists_and_json_text() {
+        with(json!({"consentedScopes": ["a", "b"]}), |p| {
+            assert_eq!(p.string_list("consentedScopes").unwrap(), ["a", "b"]);
+        });
+        with(json!({"consentedScopes": "[\"x\"]"}), |p| {
+            assert_eq!(p.string_list("consentedScopes").unwrap(), ["x"]);
+        });
+        with(json!({"consentedScopes": ""}), |p| assert!(p.string_list("consentedScopes").unwrap().is_empty()));
+    }
+
+    #[test]
+    fn string_list_errors_name_the_label_and_item() {
+        let err = with(json!({"consentedScopes": "[\"a\""}), |p| p.string_list("consentedScopes").unwrap_err());
+        assert!(err.message.starts_with("Parameter \"Consented Scopes\" of item 3"), "{}", err.message);
+        assert!(err.message.contains("not valid JSON"));
+        assert_eq!(err.item_index, Some(3));
+        let err = with(json!({"consentedScopes": [1]}), |p| p.string_list("consentedScopes").unwrap_err());
+        assert!(err.message.contains("entry 0 is a number"), "{}", err.message);
+    }
+
+    #[test]
+    fn uuids_are_checked() {
+        assert!(is_uuid("907a24e9-0723-4566-b584-86578419e983"));
+        assert!(!is_uuid("907a24e9-0723-4566-b584-86578419e98"));
+        assert!(!is_uuid("907a24e9x0723-4566-b584-86578419e983"));
+        let err = with(json!({"extensionId": "nope"}), |p| p.required_uuid("extensionId").unwrap_err());
+        assert_eq!(err.message, "Parameter \"Extension Id\" of item 3 must be a UUID, got \"nope\"");
+        let err = with(json!({"extensionId": "  "}), |p| p.required_uuid("extensionId").unwrap_err());
+        assert!(err.message.ends_with("is required"));
+    }
+
+    #[test]
+    fn choices_reject_unknown_values() {
+        let err = with(json!({"orderable": ["full", "maybe"]}), |p| p.choices("orderable").unwrap_err());
+        assert!(err.message.contains("\"maybe\""), "{}", err.message);
+        with(json!({"orderable": ["full"]}), |p| assert_eq!(p.choices("orderable").unwrap(), ["full"]));
+    }
+
+    #[test]
+    fn integers_respect_bounds() {
+        let props = vec![Property::number("quantity", "Quantity", 1.0)];
+        let map = json!({"quantity": 0}).as_object().unwrap().clone();
+        let p = Params::new(&map, 0, &props);
+        assert!(p.integer("quantity", 1, 1000).unwrap_err().message.contains("from 1 to 1000"));
+        let map = json!({"quantity": "7"}).as_object().unwrap().clone();
+        assert_eq!(Params::new(&map, 0, &props).integer("quantity", 1, 1000).unwrap(), Some(7));
+    }
+}

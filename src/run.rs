@@ -1,0 +1,292 @@
+//! One execution of a node over all its items:
+//! input item → parameters → validated request plan → transport → response → output item.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::credential::{Credential, Values};
+use crate::error::NodeError;
+use crate::host::{Auth, Host, Outgoing};
+use crate::http::{snippet, Request, Response};
+use crate::node::{Expect, Input, Node, Paging, Plan};
+use crate::params::Params;
+use crate::redact::{redact_text, redact_value};
+use crate::retry::{self, RetryPolicy};
+
+/// Every node and credential type the module offers.
+pub struct Registry {
+    pub nodes: Vec<Node>,
+    pub credentials: Vec<Credential>,
+}
+
+impl Registry {
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn credential(&self, name: &str) -> Option<&Credential> {
+        self.credentials.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteRequest {
+    pub node: String,
+    pub items: Vec<ItemIn>,
+    #[serde(default)]
+    pub credentials: Option<Values>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub continue_on_fail: bool,
+    #[serde(default)]
+    pub retry: RetryPolicy,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ItemIn {
+    #[serde(default)]
+    pub json: Value,
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ExecuteResult {
+    pub items: Vec<ItemOut>,
+    pub error: Option<NodeError>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemOut {
+    pub json: Value,
+    pub paired_item: PairedItem,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PairedItem {
+    pub item: usize,
+}
+
+/// Runs the request; the result carries either all output items or the error that stopped the run.
+pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Host) -> ExecuteResult {
+    let secrets = secrets_of(registry, &request);
+    let mut result = match run(registry, &request, host).await {
+        Ok(items) => ExecuteResult { items, error: None },
+        Err(error) => ExecuteResult { items: Vec::new(), error: Some(error) },
+    };
+    for item in &mut result.items {
+        redact_value(&mut item.json, &secrets);
+    }
+    if let Some(error) = &mut result.error {
+        redact_text(&mut error.message, &secrets);
+        if let Some(description) = &mut error.description {
+            redact_text(description, &secrets);
+        }
+    }
+    result
+}
+
+fn secrets_of(registry: &Registry, request: &ExecuteRequest) -> Vec<String> {
+    let credential = registry.node(&request.node).and_then(|n| n.credential).and_then(|c| registry.credential(c));
+    match (credential, &request.credentials) {
+        (Some(credential), Some(values)) => credential.secrets(values),
+        _ => Vec::new(),
+    }
+}
+
+/// What every request of one execution shares.
+struct Session<'a> {
+    node: &'a Node,
+    host: &'a dyn Host,
+    base_url: String,
+    auth: Option<Auth>,
+    retry: RetryPolicy,
+}
+
+async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> Result<Vec<ItemOut>, NodeError> {
+    let node =
+        registry.node(&request.node).ok_or_else(|| NodeError::input(format!("Unknown node \"{}\"", request.node)))?;
+    let no_values = Values::new();
+    let values = request.credentials.as_ref().unwrap_or(&no_values);
+    let credential = node.credential.and_then(|name| registry.credential(name));
+    let auth = match credential {
+        Some(credential) if request.credentials.is_some() => Some(Auth {
+            credential_type: credential.name.to_string(),
+            headers: (credential.headers)(credential, values)?,
+        }),
+        Some(credential) => {
+            return Err(NodeError::input(format!("This node needs a \"{}\" credential", credential.display_name)))
+        }
+        None => None,
+    };
+    let base_url = base_url(node, credential, values, request.base_url.as_deref())?;
+    let settings = credential.map(|c| c.settings(values)).unwrap_or_default();
+
+    // Every item is validated before anything is sent, so bad input never leaves a half-done run.
+    let plans: Vec<Result<Plan, NodeError>> =
+        request.items.iter().enumerate().map(|(index, item)| prepare(node, item, index, &settings)).collect();
+    if !request.continue_on_fail {
+        if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
+            return Err(error.clone());
+        }
+    }
+
+    let session = Session { node, host, base_url, auth, retry: request.retry };
+    let mut output = Vec::new();
+    for (index, plan) in plans.into_iter().enumerate() {
+        let outcome = match plan {
+            Ok(plan) => session.run(plan).await.map_err(|e| e.at_item(index)),
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(values) => output.extend(values.into_iter().map(|json| ItemOut::new(as_object(json), index))),
+            Err(error) if request.continue_on_fail => output.push(ItemOut::new(error_json(&error), index)),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(output)
+}
+
+fn base_url(
+    node: &Node,
+    credential: Option<&Credential>,
+    values: &Values,
+    given: Option<&str>,
+) -> Result<String, NodeError> {
+    let url = given
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .or_else(|| credential.and_then(|c| c.base_url(values)))
+        .or(node.default_base_url)
+        .ok_or_else(|| NodeError::input("No base URL: set one on the credential"))?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(NodeError::input(format!("The base URL must start with http:// or https://, got \"{url}\"")));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn prepare(node: &Node, item: &ItemIn, index: usize, settings: &Values) -> Result<Plan, NodeError> {
+    let selector = Params::new(&item.parameters, index, &[]);
+    let resource = selector.required_text("resource")?;
+    let operation_name = selector.required_text("operation")?;
+    let operation = node.operation(&resource, &operation_name).ok_or_else(|| {
+        NodeError::input(format!(
+            "Unknown operation \"{operation_name}\" for resource \"{resource}\" of node \"{}\"",
+            node.name
+        ))
+        .at_item(index)
+    })?;
+    let input =
+        Input { params: Params::new(&item.parameters, index, &operation.properties), json: &item.json, settings };
+    (operation.prepare)(&input).map_err(|e| e.at_item(index))
+}
+
+impl Session<'_> {
+    async fn run(&self, plan: Plan) -> Result<Vec<Value>, NodeError> {
+        match plan.expect {
+            Expect::Item(shape) => {
+                let body = self.send(&plan.request).await?.json()?;
+                Ok(vec![shape(body)?])
+            }
+            Expect::List(None) => list_elements(self.send(&plan.request).await?),
+            Expect::List(Some(paging)) => self.paginate(plan.request, &paging).await,
+        }
+    }
+
+    /// Follows offset pages until the total count (or an empty or short page) says there is no more.
+    async fn paginate(&self, mut request: Request, paging: &Paging) -> Result<Vec<Value>, NodeError> {
+        let mut collected = Vec::new();
+        let mut skip = 0u64;
+        loop {
+            let wanted =
+                paging.max_items.map_or(paging.page_size, |max| (max - collected.len() as u64).min(paging.page_size));
+            request.set_query(paging.limit_param, wanted.to_string());
+            request.set_query(paging.skip_param, skip.to_string());
+            let response = self.send(&request).await?;
+            let total = response.header(paging.total_header).and_then(|t| t.trim().parse::<u64>().ok());
+            let page = list_elements(response)?;
+            let received = page.len() as u64;
+            collected.extend(page);
+            skip += received;
+            if let Some(max) = paging.max_items {
+                collected.truncate(max as usize);
+                if collected.len() as u64 >= max {
+                    break;
+                }
+            }
+            let more = match total {
+                Some(total) => skip < total,
+                None => received >= wanted,
+            };
+            if received == 0 || !more {
+                break;
+            }
+        }
+        Ok(collected)
+    }
+
+    /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
+    async fn send(&self, request: &Request) -> Result<Response, NodeError> {
+        let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+        if request.body.is_some() {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+        }
+        let outgoing = Outgoing {
+            method: request.method,
+            url: request.url(&self.base_url),
+            headers,
+            body: request.body.as_ref().map(Value::to_string),
+            auth: self.auth.clone(),
+        };
+        let response = retry::send(self.host, &outgoing, &self.retry).await?;
+        if response.is_success() {
+            return Ok(response);
+        }
+        let vendor = (self.node.vendor_error)(&response);
+        let message = if vendor.message.is_empty() {
+            format!("The service answered HTTP {}", response.status)
+        } else {
+            vendor.message
+        };
+        let description = vendor.description.unwrap_or_else(|| snippet(&response.text()));
+        Err(NodeError::api(message).with_description(description).with_http_code(response.status))
+    }
+}
+
+fn list_elements(response: Response) -> Result<Vec<Value>, NodeError> {
+    match response.json()? {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        other => Err(NodeError::api("Expected a list from the service, got something else")
+            .with_description(snippet(&other.to_string()))),
+    }
+}
+
+/// n8n items are objects; an empty answer is reported as a plain success.
+fn as_object(value: Value) -> Value {
+    match value {
+        Value::Object(_) => value,
+        Value::Null => json!({ "success": true }),
+        other => json!({ "value": other }),
+    }
+}
+
+fn error_json(error: &NodeError) -> Value {
+    let mut json = json!({ "error": error.message });
+    if let Some(description) = &error.description {
+        json["description"] = json!(description);
+    }
+    if let Some(code) = &error.http_code {
+        json["httpCode"] = json!(code);
+    }
+    json
+}
+
+impl ItemOut {
+    fn new(json: Value, item: usize) -> Self {
+        ItemOut { json, paired_item: PairedItem { item } }
+    }
+}

@@ -1,0 +1,61 @@
+//! A scripted host for native tests: records what is sent, answers from a queue, never sleeps.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use crate::host::{Host, LocalFuture, Outgoing};
+use crate::http::Response;
+
+pub struct MockHost {
+    replies: RefCell<VecDeque<Result<Response, String>>>,
+    sent: RefCell<Vec<Outgoing>>,
+    sleeps: RefCell<Vec<u64>>,
+}
+
+impl MockHost {
+    pub fn new(replies: Vec<Result<Response, String>>) -> Self {
+        MockHost { replies: RefCell::new(replies.into()), sent: RefCell::default(), sleeps: RefCell::default() }
+    }
+
+    pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, String> {
+        Ok(Response {
+            status,
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    pub fn sent(&self) -> Vec<Outgoing> {
+        self.sent.borrow().clone()
+    }
+
+    pub fn sleeps(&self) -> Vec<u64> {
+        self.sleeps.borrow().clone()
+    }
+}
+
+impl Host for MockHost {
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>> {
+        self.sent.borrow_mut().push(request);
+        let reply = self.replies.borrow_mut().pop_front().unwrap_or_else(|| Err("mock: no reply queued".into()));
+        Box::pin(async move { reply })
+    }
+
+    fn sleep(&self, ms: u64) -> LocalFuture<'_, ()> {
+        self.sleeps.borrow_mut().push(ms);
+        Box::pin(async {})
+    }
+}
+
+/// Runs a future whose every step is ready at once, as everything here is.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The exports JS sees (contract: docs/boundary.md) and the two hosts JS can give us.
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::credential::Values;
+use crate::host::{Host, LocalFuture, Outgoing};
+use crate::http::Response;
+use crate::run::{self, ExecuteRequest, Registry};
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(crate::nodes::registry)
+}
+
+thread_local! {
+    static ON_PANIC: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// After a panic this instance is dead; the callback lets JS fail pending calls and start afresh.
+#[wasm_bindgen]
+pub fn init(on_panic: Function) {
+    ON_PANIC.with(|slot| *slot.borrow_mut() = Some(on_panic));
+    std::panic::set_hook(Box::new(|info| {
+        let message = JsValue::from_str(&info.to_string());
+        ON_PANIC.with(|slot| {
+            if let Some(callback) = slot.borrow().as_ref() {
+                let _ = callback.call1(&JsValue::NULL, &message);
+            }
+        });
+    }));
+}
+
+#[wasm_bindgen(js_name = nodesJson)]
+pub fn nodes_json() -> String {
+    let descriptions: Vec<_> = registry().nodes.iter().map(|n| n.description()).collect();
+    serde_json::to_string(&descriptions).expect("descriptors serialize")
+}
+
+#[wasm_bindgen(js_name = credentialsJson)]
+pub fn credentials_json() -> String {
+    let descriptions: Vec<_> = registry().credentials.iter().map(|c| c.description()).collect();
+    serde_json::to_string(&descriptions).expect("descriptors serialize")
+}
+
+#[wasm_bindgen(js_name = credentialHeaders)]
+pub fn credential_headers(credential_type: &str, credentials_json: &str) -> Result<String, JsError> {
+    let credential = registry()
+        .credential(credential_type)
+        .ok_or_else(|| JsError::new(&format!("Unknown credential type \"{credential_type}\"")))?;
+    let values: Values = serde_json::from_str(credentials_json).map_err(|e| JsError::new(&e.to_string()))?;
+    let headers = (credential.headers)(credential, &values).map_err(|e| JsError::new(&e.message))?;
+    let map: serde_json::Map<_, _> = headers.into_iter().map(|(k, v)| (k, v.into())).collect();
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+#[wasm_bindgen]
+pub async fn execute(request_json: String, host: JsValue) -> Result<String, JsError> {
+    let request: ExecuteRequest =
+        serde_json::from_str(&request_json).map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
+    let host = JsHost::from_js(&host)?;
+    let result = run::execute(registry(), request, &host).await;
+    Ok(serde_json::to_string(&result).expect("results serialize"))
+}
+
+#[wasm_bindgen(js_name = __panicForTests)]
+pub fn panic_for_tests() {
+    panic!("deliberate panic for tests");
+}
+
+/// The host JS handed in: its `request` (n8n: httpRequestWithAuthentication) and `sleep`, or, where
+/// absent, fetch (with the credential applied here) and the global timer.
+struct JsHost {
+    request: Option<Function>,
+    sleep: Option<Function>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HostRequest<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: std::collections::BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_type: Option<&'a str>,
+}
+
+impl JsHost {
+    fn from_js(host: &JsValue) -> Result<Self, JsError> {
+        let function = |name: &str| -> Result<Option<Function>, JsError> {
+            if host.is_undefined() || host.is_null() {
+                return Ok(None);
+            }
+            let value = Reflect::get(host, &JsValue::from_str(name)).map_err(|_| JsError::new("unreadable host"))?;
+            match value.dyn_into::<Function>() {
+                Ok(f) => Ok(Some(f)),
+                Err(v) if v.is_undefined() || v.is_null() => Ok(None),
+                Err(_) => Err(JsError::new(&format!("host.{name} must be a function"))),
+            }
+        };
+        Ok(JsHost { request: function("request")?, sleep: function("sleep")? })
+    }
+}
+
+impl Host for JsHost {
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>> {
+        Box::pin(async move {
+            match &self.request {
+                Some(function) => send_through(function, &request).await,
+                None => fetch(&request).await,
+            }
+        })
+    }
+
+    fn sleep(&self, ms: u64) -> LocalFuture<'_, ()> {
+        Box::pin(async move {
+            let promise = match &self.sleep {
+                Some(function) => function.call1(&JsValue::NULL, &JsValue::from_f64(ms as f64)).ok(),
+                None => global_timer(ms),
+            };
+            if let Some(promise) = promise {
+                let _ = JsFuture::from(Promise::resolve(&promise)).await;
+            }
+        })
+    }
+}
+
+async fn send_through(function: &Function, request: &Outgoing) -> Result<Response, String> {
+    let payload = HostRequest {
+        method: request.method.as_str(),
+        url: &request.url,
+        headers: request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        body: request.body.as_deref(),
+        credential_type: request.auth.as_ref().map(|a| a.credential_type.as_str()),
+    };
+    let payload = payload.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+    let answer = function.call1(&JsValue::NULL, &payload).map_err(js_error_text)?;
+    let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
+    read_answer(&answer)
+}
+
+fn read_answer(answer: &JsValue) -> Result<Response, String> {
+    let get = |name: &str| Reflect::get(answer, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let status = get("status").as_f64().ok_or("the host's answer has no numeric status")? as u16;
+    let mut headers = Vec::new();
+    let raw_headers = get("headers");
+    if raw_headers.is_object() {
+        for entry in Object::entries(raw_headers.unchecked_ref()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let name = pair.get(0).as_string().unwrap_or_default().to_ascii_lowercase();
+            let value = pair.get(1);
+            let value = match value.as_string() {
+                Some(text) => text,
+                None if js_sys::Array::is_array(&value) => {
+                    js_sys::Array::from(&value).iter().filter_map(|v| v.as_string()).collect::<Vec<_>>().join(", ")
+                }
+                None => value.as_f64().map(|n| n.to_string()).unwrap_or_default(),
+            };
+            headers.push((name, value));
+        }
+    }
+    let raw_body = get("body");
+    let body = if let Some(text) = raw_body.as_string() {
+        text.into_bytes()
+    } else if raw_body.is_instance_of::<Uint8Array>() || raw_body.is_instance_of::<js_sys::ArrayBuffer>() {
+        Uint8Array::new(&raw_body).to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok(Response { status, headers, body })
+}
+
+/// Plain-JS hosts: fetch, with the credential's headers added here.
+async fn fetch(request: &Outgoing) -> Result<Response, String> {
+    let auth_headers = request.auth.iter().flat_map(|a| a.headers.iter());
+    let mut builder = gloo_net::http::RequestBuilder::new(&request.url).method(method_of(request.method));
+    for (name, value) in request.headers.iter().chain(auth_headers) {
+        builder = builder.header(name, value);
+    }
+    let sent = match &request.body {
+        Some(body) => builder.body(body.clone()).map_err(|e| e.to_string())?.send().await,
+        None => builder.send().await,
+    };
+    let response = sent.map_err(|e| e.to_string())?;
+    let headers = response.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    let body = response.binary().await.map_err(|e| e.to_string())?;
+    Ok(Response { status: response.status(), headers, body })
+}
+
+fn method_of(method: crate::http::Method) -> gloo_net::http::Method {
+    use crate::http::Method as M;
+    use gloo_net::http::Method as G;
+    match method {
+        M::Get => G::GET,
+        M::Post => G::POST,
+        M::Put => G::PUT,
+        M::Patch => G::PATCH,
+        M::Delete => G::DELETE,
+    }
+}
+
+/// `setTimeout` looked up at run time, so no shipped JS names a timer.
+fn global_timer(ms: u64) -> Option<JsValue> {
+    let set_timeout: Function =
+        Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout")).ok()?.dyn_into().ok()?;
+    let promise = Promise::new(&mut |resolve, _| {
+        let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(ms as f64));
+    });
+    Some(promise.into())
+}
+
+fn js_error_text(error: JsValue) -> String {
+    Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}

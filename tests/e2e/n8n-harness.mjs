@@ -1,0 +1,476 @@
+// Runs a real, headless n8n 2.8.4 with this repository's built package (`pkg/`) loaded as a custom
+// extension, executes workflows through the CLI and hands back each node's output.
+//
+// What was learned about n8n 2.8.4 (measured on a 2-core / 24 GB box, Node 20.20):
+//
+// Install
+//   - `npm install --ignore-scripts --no-audit --no-fund` in tests/e2e: ≈ 3 min, 2,090 packages, 2.3 GB;
+//     then `npm rebuild sqlite3`: ≈ 2 min (compiles sqlite from source; no prebuilt binary is reachable).
+//     The `xlsx` override in package.json is required offline. package-lock.json pins the tree; `npm ci`
+//     refuses it, so CI uses the same `npm install` as ensureN8n() below.
+//
+// Per run (one temp N8N_USER_FOLDER, three CLI processes, each boots n8n from scratch)
+//   - `import:credentials` on a fresh folder also runs all ~130 DB migrations: 4–6 s warm (9 s cold).
+//   - `import:workflow`: ≈ 4–5 s.   `execute`: ≈ 3.5 s wall, max RSS ≈ 355 MB (it also forks the JS task
+//     runner child process).  So one workflow ≈ 12–14 s end to end; runWorkflows() imports several
+//     workflows at once and only pays the ≈ 3.5 s `execute` per extra workflow.
+//   - `execute` never opens the main HTTP server (N8N_PORT is unused), but it always starts the task
+//     broker (127.0.0.1:N8N_RUNNERS_BROKER_PORT, default 5679) → each concurrent run needs its own port.
+//     Task runners cannot be switched off in 2.x. The warning "Failed to start Python task runner in
+//     internal mode …" is harmless (no Python venv; only the Code node's Python mode needs it).
+//   - No network access is attempted with the env below; nothing hangs offline.
+//
+// Output and exit codes
+//   - Everything n8n prints goes to STDOUT (stderr stays empty): migrations, "n8n Task Broker ready …",
+//     the Python warning, then the execution document as pretty-printed JSON (a line that is just `{`).
+//   - Success: `--rawOutput` prints JSON.stringify(execution, null, 2) and exits 0.
+//   - Failure (a node threw and was not continue-on-fail): exit 1; the SAME execution document is printed
+//     through logger.info after "Execution error:\n=====", followed by more plain-text lines (message,
+//     stack). So the JSON is not at the end of stdout: parse one balanced object, don't JSON.parse the
+//     rest. Because the document goes through logger.info, N8N_LOG_LEVEL must stay `info` (at `warn` a
+//     failed run prints no JSON at all).
+//   - Document shape: { data: { resultData: { runData: { [nodeName]: [ { executionStatus, data: { main:
+//     [[items]] }, error? } ] }, error?, lastNodeExecuted } }, status: 'success'|'error', finished, mode:
+//     'cli', … }. A failed node's run has `executionStatus: 'error'`, `error: { name: 'NodeOperationError'
+//     | 'NodeApiError', message, description, context: { itemIndex }, … }` and no `data`.
+//   - continueOnFail (`onError: 'continueRegularOutput'` on the node) makes `this.continueOnFail()` true;
+//     the node's own error items come out as regular output items.
+//
+// Loading the package
+//   - N8N_CUSTOM_EXTENSIONS (';'-separated dirs) is always read by n8n-core's CustomDirectoryLoader: it
+//     globs `**/*.node.js` and `**/*.credentials.js` under the dir and IGNORES package.json (its `n8n` key
+//     and name play no role). The node type is therefore `CUSTOM.<description.name>` — not
+//     `<package-name>.<name>`, which is only used for packages installed from npm into
+//     ~/.n8n/nodes/node_modules. The class name must equal the file name up to its first dot
+//     (`Mittwald.node.js` → `exports.Mittwald`); the class is instantiated with `new` in a vm context
+//     whose only global is `require`, and `description` is read right after the constructor returns.
+//   - Parameters the description does not declare (or whose displayOptions hide them) are dropped;
+//     declared ones missing from the workflow get their defaults (seen in the stored node parameters).
+//
+// Credentials
+//   - `n8n import:credentials --input=file.json` takes an ARRAY of { id, name, type, data }. When `data`
+//     is a plain object (not a string) it is encrypted on import with the instance key — so plain data
+//     works; no pre-encryption needed. N8N_ENCRYPTION_KEY is fixed below (it is also written to
+//     <folder>/.n8n/config on first boot and must match on later boots).
+//   - A workflow node references a credential by { id, name }; the credential is owned by the instance
+//     owner's personal project, and so is the imported workflow, so `execute` may use it.
+//   - `this.helpers.httpRequestWithAuthentication.call(this, type, { …, returnFullResponse: true,
+//     ignoreHttpStatusErrors: true })` resolves for 4xx with { statusCode, headers, body }; the request
+//     carries the credential's `authenticate` headers plus accept/content-type json, user-agent "n8n".
+//
+// Gotchas
+//   - NODE_ENV=test would switch n8n's class loader to plain require; the test runner's NODE_TEST_CONTEXT
+//     and any inherited N8N_*/DB_* variables could change behaviour: all are stripped from the child env.
+//   - The sqlite DB is left in WAL mode (database.sqlite-wal ≈ 4 MB) — n8n does not close it cleanly.
+//   - Runs in one user folder must be sequential (sqlite + one broker port); separate folders can overlap.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(E2E_DIR, '..', '..');
+export const PKG_DIR = path.join(REPO_ROOT, 'pkg');
+export const N8N_BIN = path.join(E2E_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
+const SQLITE_BINDING = path.join(E2E_DIR, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
+
+export const ENCRYPTION_KEY = 'marketplace-nodes-e2e-fixed-key-0001';
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** n8n's type name for a node loaded through N8N_CUSTOM_EXTENSIONS. */
+export const customType = (descriptionName) => `CUSTOM.${descriptionName}`;
+
+function log(msg) {
+  process.stderr.write(`[n8n-e2e] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// install
+
+function runLogged(cmd, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    log(`$ ${cmd} ${args.join(' ')}   (in ${path.relative(REPO_ROOT, cwd) || '.'})`);
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const tick = setInterval(() => log(`  … still running (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+    let tail = '';
+    const keep = (chunk) => {
+      tail = (tail + chunk.toString()).slice(-8000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (err) => {
+      clearInterval(tick);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearInterval(tick);
+      const secs = Math.round((Date.now() - started) / 1000);
+      if (code === 0) {
+        log(`  done in ${secs} s`);
+        resolve();
+      } else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} after ${secs} s:\n${tail}`));
+    });
+  });
+}
+
+async function withInstallLock(fn) {
+  const lock = path.join(E2E_DIR, '.n8n-install.lock');
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      if (Date.now() > deadline) throw new Error(`install lock ${lock} held for 20 min; remove it if stale`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Installs n8n into tests/e2e/node_modules unless it is there already (what CI does on a fresh clone). */
+export async function ensureN8n() {
+  if (fs.existsSync(N8N_BIN) && fs.existsSync(SQLITE_BINDING)) return N8N_BIN;
+  return withInstallLock(async () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    if (!fs.existsSync(N8N_BIN)) {
+      log('n8n is not installed in tests/e2e — installing (≈ 3 min + ≈ 2 min for sqlite3, 2.3 GB)');
+      await runLogged(npm, ['install', '--ignore-scripts', '--no-audit', '--no-fund'], E2E_DIR);
+    }
+    if (!fs.existsSync(SQLITE_BINDING)) {
+      log('building the sqlite3 native module');
+      await runLogged(npm, ['rebuild', 'sqlite3'], E2E_DIR);
+    }
+    if (!fs.existsSync(N8N_BIN)) throw new Error(`npm install finished but ${N8N_BIN} is missing`);
+    if (!fs.existsSync(SQLITE_BINDING)) throw new Error(`npm rebuild sqlite3 finished but ${SQLITE_BINDING} is missing`);
+    return N8N_BIN;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// helpers
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Finds the execution document in n8n's stdout: the first balanced JSON object that starts on a line of
+ * its own (log lines come before it, and on failure plain-text lines come after it).
+ */
+export function extractExecutionJson(stdout) {
+  const starts = [];
+  const lineStart = /(^|\n)\{[ \t]*\r?\n/g;
+  for (let m; (m = lineStart.exec(stdout)); ) starts.push(m.index + m[1].length);
+  const first = stdout.indexOf('{');
+  if (first >= 0 && !starts.includes(first)) starts.push(first);
+  for (const start of starts) {
+    const end = balancedEnd(stdout, start);
+    if (end < 0) continue;
+    try {
+      return JSON.parse(stdout.slice(start, end));
+    } catch {
+      /* try the next candidate */
+    }
+  }
+  return null;
+}
+
+function balancedEnd(text, start) {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+function childEnv(userFolder, extensionsDir, brokerPort, httpPort, extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE$|NODE_ENV$|NODE_TEST_CONTEXT$|NODE_OPTIONS$|NODES_)/.test(k)) continue;
+    env[k] = v;
+  }
+  Object.assign(env, {
+    N8N_USER_FOLDER: userFolder,
+    N8N_CUSTOM_EXTENSIONS: extensionsDir,
+    N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    DB_TYPE: 'sqlite',
+    N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+    N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+    N8N_PORT: String(httpPort),
+    N8N_LISTEN_ADDRESS: '127.0.0.1',
+    N8N_HOST: '127.0.0.1',
+    // quiet and offline
+    N8N_DIAGNOSTICS_ENABLED: 'false',
+    N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+    N8N_PERSONALIZATION_ENABLED: 'false',
+    N8N_TEMPLATES_ENABLED: 'false',
+    N8N_HIRING_BANNER_ENABLED: 'false',
+    N8N_REINSTALL_MISSING_PACKAGES: 'false',
+    N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+    // a failed execution's document is printed through logger.info: keep `info`
+    N8N_LOG_LEVEL: 'info',
+    N8N_LOG_OUTPUT: 'console',
+    N8N_LOG_FORMAT: 'text',
+    GENERIC_TIMEZONE: 'UTC',
+    TZ: 'UTC',
+    ...extra,
+  });
+  return env;
+}
+
+function runN8n(args, { env, cwd, timeoutMs }) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    // own process group, so a timeout also ends the task-runner child n8n forks
+    const child = spawn(process.execPath, [N8N_BIN, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (process.platform === 'win32') child.kill('SIGKILL');
+        else process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// results
+
+function makeResult({ workflowId, exec, execution }) {
+  const resultData = execution?.data?.resultData ?? {};
+  const runData = resultData.runData ?? null;
+  return {
+    workflowId,
+    code: exec.code,
+    signal: exec.signal,
+    timedOut: exec.timedOut,
+    durationMs: exec.ms,
+    stdout: exec.stdout,
+    stderr: exec.stderr,
+    execution,
+    status: execution?.status ?? null,
+    runData,
+    /**
+     * the execution-level error: set when a node failed without continue-on-fail, or (parsed from the
+     * text output, `{ message, fromText: true }`) when n8n refused to start the run at all
+     */
+    error: resultData.error ?? (execution ? null : errorFromText(exec)),
+    lastNodeExecuted: resultData.lastNodeExecuted ?? null,
+    /** the task data of one node run: { executionStatus, data, error?, … } */
+    nodeRun(nodeName, run = 0) {
+      const runs = runData?.[nodeName];
+      if (!runs) {
+        const known = runData ? Object.keys(runData).join(', ') : '(no run data)';
+        throw new Error(`node "${nodeName}" did not run; nodes that ran: ${known}\n${tailOf(exec.stdout)}`);
+      }
+      if (!runs[run]) throw new Error(`node "${nodeName}" has no run #${run} (it ran ${runs.length}×)`);
+      return runs[run];
+    },
+    /** output items ([{ json, pairedItem, … }]) of one node; `output` is the output index */
+    items(nodeName, { run = 0, output = 0 } = {}) {
+      const taskData = this.nodeRun(nodeName, run);
+      if (taskData.error) {
+        throw new Error(`node "${nodeName}" failed: ${taskData.error.message}${taskData.error.description ? ` — ${taskData.error.description}` : ''}`);
+      }
+      return taskData.data?.main?.[output] ?? [];
+    },
+    /** the error a node failed with, or null */
+    nodeError(nodeName, run = 0) {
+      return this.nodeRun(nodeName, run).error ?? null;
+    },
+  };
+}
+
+/** n8n prints "Execution error:\n====…\n<message>" when it fails without an execution document. */
+function errorFromText(exec) {
+  if (exec.code === 0) return null;
+  const m = /Execution error:\r?\n=+\r?\n([^\n]*)/.exec(exec.stdout);
+  return { message: m ? m[1].trim() : tailOf(exec.stdout, 5), fromText: true };
+}
+
+function tailOf(text, n = 40) {
+  return text.split('\n').slice(-n).join('\n');
+}
+
+function credentialFileEntries(credentials) {
+  return credentials.map((c, i) => {
+    if (!c || typeof c !== 'object' || !c.type || !c.data) throw new Error(`credentials[${i}] needs { type, data } (id and name optional)`);
+    return { id: c.id ?? `e2eCred${String(i).padStart(8, '0')}`, name: c.name ?? `${c.type} (e2e)`, type: c.type, data: c.data };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// public API
+
+/**
+ * Imports credentials and several workflows into one fresh n8n user folder and executes them one after
+ * the other. Returns one result per workflow (same order), see runWorkflow.
+ *
+ * @param {object} o
+ * @param {object[]} o.workflows      n8n workflow documents, each with an `id` (nanoid-like, 16 chars is safe)
+ * @param {object[]} [o.credentials]  [{ id, name, type, data: { …plain values… } }]
+ * @param {string} [o.extensionsDir]  defaults to <repo>/pkg
+ * @param {number} [o.timeoutMs]      per n8n command (default 120 s)
+ * @param {object} [o.env]            extra env for n8n
+ * @param {boolean} [o.keepFolder]    keep the temp user folder (its path is in result.userFolder)
+ * @param {(workflow: object) => unknown} [o.beforeExecute]  awaited right before each `n8n execute`
+ *                                    (e.g. reset a mock server so its requests belong to one workflow)
+ * @param {(result: object, workflow: object) => unknown} [o.afterExecute]  awaited after each execute
+ */
+export async function runWorkflows({
+  workflows,
+  credentials = [],
+  extensionsDir = PKG_DIR,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  env: extraEnv = {},
+  keepFolder = false,
+  beforeExecute,
+  afterExecute,
+}) {
+  if (!Array.isArray(workflows) || workflows.length === 0) throw new Error('runWorkflows: workflows must be a non-empty array');
+  for (const wf of workflows) {
+    if (!wf || typeof wf.id !== 'string' || !wf.id) throw new Error('every workflow needs a string `id`');
+    if (!Array.isArray(wf.nodes) || !wf.connections) throw new Error(`workflow ${wf.id} needs nodes and connections`);
+  }
+  await ensureN8n();
+  const extDir = path.resolve(extensionsDir);
+  if (!fs.existsSync(extDir)) throw new Error(`extensions dir ${extDir} does not exist (build the package first: npm run build)`);
+
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
+  const userFolder = path.join(base, 'user');
+  fs.mkdirSync(userFolder);
+  const env = childEnv(userFolder, extDir, await freePort(), await freePort(), extraEnv);
+  const opts = { env, cwd: base, timeoutMs };
+  const fail = (what, r) =>
+    new Error(`${what} ${r.timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${r.code}${r.signal ? ` (${r.signal})` : ''}`}\n--- stdout (tail) ---\n${tailOf(r.stdout)}\n--- stderr (tail) ---\n${tailOf(r.stderr)}`);
+
+  try {
+    const credFile = path.join(base, 'credentials.json');
+    fs.writeFileSync(credFile, JSON.stringify(credentialFileEntries(credentials)));
+    // also runs the DB migrations of the fresh folder
+    const ci = await runN8n(['import:credentials', `--input=${credFile}`], opts);
+    if (ci.code !== 0 || !/Successfully imported/.test(ci.stdout)) throw fail('n8n import:credentials', ci);
+
+    const wfFile = path.join(base, 'workflows.json');
+    fs.writeFileSync(wfFile, JSON.stringify(workflows.map((wf) => ({ active: false, settings: {}, ...wf }))));
+    const wi = await runN8n(['import:workflow', `--input=${wfFile}`], opts);
+    if (wi.code !== 0 || !/Successfully imported/.test(wi.stdout)) throw fail('n8n import:workflow', wi);
+
+    const results = [];
+    for (const wf of workflows) {
+      if (beforeExecute) await beforeExecute(wf);
+      const exec = await runN8n(['execute', `--id=${wf.id}`, '--rawOutput'], opts);
+      if (exec.timedOut) throw fail(`n8n execute --id=${wf.id}`, exec);
+      const execution = extractExecutionJson(exec.stdout);
+      // exit 0 always prints the document; exit 1 without one = failed before any node ran
+      if (!execution && exec.code === 0) throw fail(`n8n execute --id=${wf.id} printed no execution JSON;`, exec);
+      const result = makeResult({ workflowId: wf.id, exec, execution });
+      result.userFolder = keepFolder ? userFolder : null;
+      if (afterExecute) await afterExecute(result, wf);
+      results.push(result);
+    }
+    return results;
+  } finally {
+    if (!keepFolder) fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs one workflow in a fresh n8n and returns
+ * { code, runData, stdout, stderr, execution, status, error, items(nodeName), nodeError(nodeName), … }.
+ * `code` is n8n's exit code (0 success, 1 when a node failed without continue-on-fail).
+ */
+export async function runWorkflow({ workflow, ...rest }) {
+  const [result] = await runWorkflows({ workflows: [workflow], ...rest });
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// workflow building helpers
+
+let nodeCounter = 0;
+/** A deterministic-enough node id (n8n wants a uuid-shaped id per node). */
+function nodeId() {
+  nodeCounter += 1;
+  return `00000000-0000-4000-8000-${String(nodeCounter).padStart(12, '0')}`;
+}
+
+/**
+ * Builds a workflow: a Manual Trigger named "Start" feeding every given node in parallel.
+ * nodes: [{ name, type, parameters, credentials?: { credType: { id, name } }, typeVersion?, onError? }]
+ */
+export function triggerFanOutWorkflow({ id, name = id, nodes }) {
+  const trigger = {
+    id: nodeId(),
+    name: 'Start',
+    type: 'n8n-nodes-base.manualTrigger',
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: {},
+  };
+  const others = nodes.map((n, i) => ({
+    id: nodeId(),
+    typeVersion: 1,
+    position: [300, i * 200],
+    ...n,
+  }));
+  return {
+    id,
+    name,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [trigger, ...others],
+    connections: {
+      Start: { main: [others.map((n) => ({ node: n.name, type: 'main', index: 0 }))] },
+    },
+  };
+}

@@ -1,0 +1,126 @@
+//! The exported boundary, run as wasm under Node (wasm-bindgen-test), including real loopback fetches.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Reflect};
+use marketplace_nodes::wasm;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen(inline_js = r#"
+export async function startServer(status, body, headers) {
+  const http = await import('node:http');
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => { text += chunk; });
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body: text });
+      res.writeHead(status, Object.assign({ 'content-type': 'application/json' }, headers));
+      res.end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: 'http://127.0.0.1:' + server.address().port, seen, close: () => server.close() };
+}
+export function recordingHost(status, body) {
+  const seen = [];
+  return {
+    seen,
+    request: async (req) => { seen.push(req); return { status, headers: { 'X-Test': 'yes' }, body: new TextEncoder().encode(body) }; },
+    sleep: async () => {},
+  };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = startServer)]
+    fn start_server(status: u16, body: &str, headers: JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = recordingHost)]
+    fn recording_host(status: u16, body: &str) -> JsValue;
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+fn to_json(value: &JsValue) -> Value {
+    serde_json::from_str(&js_sys::JSON::stringify(value).unwrap().as_string().unwrap()).unwrap()
+}
+
+async fn execute(request: Value, host: JsValue) -> Value {
+    let out = wasm::execute(request.to_string(), host).await.map_err(JsValue::from).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+fn get_article(base_url: &str) -> Value {
+    json!({
+        "node": "mittwald",
+        "items": [{ "json": {}, "parameters": { "resource": "Article", "operation": "article-get-article", "articleId": "PS23 PLUS/4" } }],
+        "credentials": { "apiToken": "tok-wasm-secret", "baseUrl": base_url },
+    })
+}
+
+#[wasm_bindgen_test]
+fn descriptors_are_json_n8n_can_read() {
+    let nodes: Value = serde_json::from_str(&wasm::nodes_json()).unwrap();
+    let names: Vec<&str> = nodes.as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["mittwald", "interworksCloud"]);
+    let credentials: Value = serde_json::from_str(&wasm::credentials_json()).unwrap();
+    assert_eq!(credentials[0]["name"], "mittwaldApi");
+    assert_eq!(credentials[0]["properties"][0]["typeOptions"]["password"], true);
+}
+
+#[wasm_bindgen_test]
+fn credential_headers_are_computed_and_missing_fields_named() {
+    let headers = wasm::credential_headers("mittwaldApi", r#"{"apiToken":"t0k3n"}"#).map_err(JsValue::from).unwrap();
+    assert_eq!(headers, r#"{"x-access-token":"t0k3n"}"#);
+    let error = JsValue::from(wasm::credential_headers("mittwaldApi", "{}").unwrap_err());
+    assert!(get(&error, "message").as_string().unwrap().contains("API Token"));
+}
+
+#[wasm_bindgen_test]
+async fn a_js_host_gets_the_credential_type_never_the_secret() {
+    let host = recording_host(200, r#"{"articleId":"PS23"}"#);
+    let result = execute(get_article("http://vendor.test"), host.clone()).await;
+    assert_eq!(result["items"][0]["json"]["articleId"], "PS23");
+    assert_eq!(result["items"][0]["pairedItem"]["item"], 0);
+    let seen = to_json(&get(&host, "seen"));
+    assert_eq!(seen[0]["url"], "http://vendor.test/v2/articles/PS23%20PLUS%2F4");
+    assert_eq!(seen[0]["credentialType"], "mittwaldApi");
+    assert!(!seen.to_string().contains("tok-wasm-secret"));
+}
+
+#[wasm_bindgen_test]
+async fn without_a_host_it_fetches_over_loopback_with_the_credential() {
+    let server = JsFuture::from(start_server(200, r#"{"articleId":"PS23"}"#, JsValue::UNDEFINED)).await.unwrap();
+    let url = get(&server, "url").as_string().unwrap();
+    let result = execute(get_article(&url), JsValue::UNDEFINED).await;
+    let seen = to_json(&get(&server, "seen"));
+    get(&server, "close").unchecked_into::<Function>().call0(&JsValue::NULL).unwrap();
+    assert_eq!(result["error"], Value::Null);
+    assert_eq!(result["items"][0]["json"]["articleId"], "PS23");
+    assert_eq!(seen.as_array().unwrap().len(), 1);
+    assert_eq!(seen[0]["method"], "GET");
+    assert_eq!(seen[0]["url"], "/v2/articles/PS23%20PLUS%2F4");
+    assert_eq!(seen[0]["headers"]["x-access-token"], "tok-wasm-secret");
+}
+
+#[wasm_bindgen_test]
+async fn vendor_errors_over_fetch_keep_the_message_and_hide_the_token() {
+    let body = r#"{"type":"NotFound","message":"article tok-wasm-secret not found"}"#;
+    let server = JsFuture::from(start_server(404, body, JsValue::UNDEFINED)).await.unwrap();
+    let url = get(&server, "url").as_string().unwrap();
+    let result = execute(get_article(&url), JsValue::UNDEFINED).await;
+    get(&server, "close").unchecked_into::<Function>().call0(&JsValue::NULL).unwrap();
+    assert_eq!(result["error"]["message"], "article [redacted] not found");
+    assert_eq!(result["error"]["httpCode"], "404");
+    assert_eq!(result["error"]["kind"], "api");
+    assert_eq!(result["error"]["itemIndex"], 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_request_document_rejects() {
+    let error = wasm::execute("{".into(), JsValue::UNDEFINED).await.map_err(JsValue::from).unwrap_err();
+    assert!(get(&error, "message").as_string().unwrap().starts_with("Malformed execute request"));
+}
