@@ -229,6 +229,17 @@ impl Property {
         }
     }
 
+    /// The fields of a collection, or of the named group of a fixed collection.
+    pub fn fields_of(&self, group: Option<&str>) -> Option<&[Property]> {
+        match (&self.options, group) {
+            (Some(PropertyOptions::Properties(fields)), None) => Some(fields),
+            (Some(PropertyOptions::Groups(groups)), Some(group)) => {
+                groups.iter().find(|g| g.name == group).map(|g| g.values.as_slice())
+            }
+            _ => None,
+        }
+    }
+
     /// The allowed values of an options / multiOptions property.
     pub fn choice_values(&self) -> Vec<&Value> {
         match &self.options {

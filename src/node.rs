@@ -42,6 +42,8 @@ pub struct Operation {
     pub action: String,
     pub description: String,
     pub properties: Vec<Property>,
+    /// Works without a credential (the API marks it public).
+    pub public: bool,
     pub prepare: Prepare,
 }
 
@@ -117,6 +119,7 @@ impl Operation {
             action: action.into(),
             description: String::new(),
             properties: Vec::new(),
+            public: false,
             prepare: Box::new(prepare),
         }
     }
@@ -128,6 +131,11 @@ impl Operation {
 
     pub fn fields(mut self, properties: Vec<Property>) -> Self {
         self.properties = properties;
+        self
+    }
+
+    pub fn public(mut self) -> Self {
+        self.public = true;
         self
     }
 }
@@ -167,6 +175,12 @@ impl Node {
         self.resources.iter().find(|r| r.value == resource)?.operations.iter().find(|o| o.value == operation)
     }
 
+    /// With public operations the credential is optional in the form; the runtime still asks for it
+    /// wherever an operation needs it.
+    fn has_public_operations(&self) -> bool {
+        self.resources.iter().flat_map(|r| &r.operations).any(|o| o.public)
+    }
+
     /// n8n's `INodeTypeDescription`.
     pub fn description(&self) -> Value {
         json!({
@@ -181,7 +195,7 @@ impl Node {
             "inputs": ["main"],
             "outputs": ["main"],
             "usableAsTool": true,
-            "credentials": self.credential.map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": true })]),
+            "credentials": self.credential.map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": !self.has_public_operations() })]),
             "properties": self.properties(),
         })
     }

@@ -164,12 +164,18 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// The declared fields inside `name`, so nested errors use the nested labels.
+    fn nested(&self, name: &str, group: Option<&str>) -> &'a [Property] {
+        find_property(self.properties, name).and_then(|p| p.fields_of(group)).unwrap_or(self.properties)
+    }
+
     /// The fields inside a collection (an empty collection when not set).
     pub fn group(&self, name: &str) -> Result<Params<'a>, NodeError> {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        let properties = self.nested(name, None);
         match self.raw(name) {
-            None => Ok(Params { values: EMPTY.get_or_init(Map::new), ..*self }),
-            Some(Value::Object(values)) => Ok(Params { values, ..*self }),
+            None => Ok(Params { values: EMPTY.get_or_init(Map::new), properties, ..*self }),
+            Some(Value::Object(values)) => Ok(Params { values, properties, ..*self }),
             Some(other) => Err(self.invalid(name, format!("must be a set of fields, got {}", kind_of(other)))),
         }
     }
@@ -177,17 +183,18 @@ impl<'a> Params<'a> {
     /// The entries of a repeatable group: `{ <group>: [ {…}, … ] }`.
     pub fn entries(&self, name: &str, group: &str) -> Result<Vec<Params<'a>>, NodeError> {
         let outer = self.group(name)?;
+        let properties = self.nested(name, Some(group));
         match outer.raw(group) {
             None => Ok(Vec::new()),
             Some(Value::Array(entries)) => entries
                 .iter()
                 .map(|entry| match entry {
-                    Value::Object(values) => Ok(Params { values, ..*self }),
+                    Value::Object(values) => Ok(Params { values, properties, ..*self }),
                     other => Err(self.invalid(name, format!("entries must be sets of fields, got {}", kind_of(other)))),
                 })
                 .collect(),
             // n8n stores a single, non-repeatable group as an object.
-            Some(Value::Object(values)) => Ok(vec![Params { values, ..*self }]),
+            Some(Value::Object(values)) => Ok(vec![Params { values, properties, ..*self }]),
             Some(other) => Err(self.invalid(name, format!("must be a list of entries, got {}", kind_of(other)))),
         }
     }

@@ -117,17 +117,18 @@ async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> 
             credential_type: credential.name.to_string(),
             headers: (credential.headers)(credential, values)?,
         }),
-        Some(credential) => {
-            return Err(NodeError::input(format!("This node needs a \"{}\" credential", credential.display_name)))
-        }
-        None => None,
+        _ => None,
     };
     let base_url = base_url(node, credential, values, request.base_url.as_deref())?;
     let settings = credential.map(|c| c.settings(values)).unwrap_or_default();
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
-    let plans: Vec<Result<Plan, NodeError>> =
-        request.items.iter().enumerate().map(|(index, item)| prepare(node, item, index, &settings)).collect();
+    let plans: Vec<Result<Plan, NodeError>> = request
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, &settings))
+        .collect();
     if !request.continue_on_fail {
         if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
             return Err(error.clone());
@@ -168,7 +169,14 @@ fn base_url(
     Ok(url.trim_end_matches('/').to_string())
 }
 
-fn prepare(node: &Node, item: &ItemIn, index: usize, settings: &Values) -> Result<Plan, NodeError> {
+/// `missing_credential`: the node's credential type, when the caller gave none.
+fn prepare(
+    node: &Node,
+    missing_credential: Option<&Credential>,
+    item: &ItemIn,
+    index: usize,
+    settings: &Values,
+) -> Result<Plan, NodeError> {
     let selector = Params::new(&item.parameters, index, &[]);
     let resource = selector.required_text("resource")?;
     let operation_name = selector.required_text("operation")?;
@@ -179,6 +187,10 @@ fn prepare(node: &Node, item: &ItemIn, index: usize, settings: &Values) -> Resul
         ))
         .at_item(index)
     })?;
+    if let Some(credential) = missing_credential.filter(|_| !operation.public) {
+        let message = format!("\"{}\" needs a \"{}\" credential", operation.name, credential.display_name);
+        return Err(NodeError::input(message).at_item(index));
+    }
     let input =
         Input { params: Params::new(&item.parameters, index, &operation.properties), json: &item.json, settings };
     (operation.prepare)(&input).map_err(|e| e.at_item(index))
@@ -288,5 +300,130 @@ fn error_json(error: &NodeError) -> Value {
 impl ItemOut {
     fn new(json: Value, item: usize) -> Self {
         ItemOut { json, paired_item: PairedItem { item } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::Credential;
+    use crate::describe::Property;
+    use crate::node::{Operation, Resource, VendorError};
+    use crate::testing::{block_on, MockHost};
+
+    fn registry() -> Registry {
+        let get = Operation::new("get", "Get", "Get a thing", |input| {
+            let id = input.params.required_text("id")?;
+            Ok(Plan::item(Request::get("/things/{id}").path_param("id", &id)?))
+        })
+        .fields(vec![Property::string("id", "Thing ID").required()]);
+        let list = Operation::new("list", "List", "List things", |input| {
+            Ok(Plan::list(Request::get("/things"), Some(Paging::from_params(&input.params, 2)?)))
+        })
+        .public();
+        Registry {
+            nodes: vec![Node {
+                name: "demo",
+                display_name: "Demo",
+                description: "",
+                icon: "demo.svg",
+                credential: Some("demoApi"),
+                default_base_url: Some("http://demo.test"),
+                resources: vec![Resource { value: "thing", name: "Thing", operations: vec![get, list] }],
+                vendor_error: |r| VendorError {
+                    message: r.json().ok().and_then(|b| b["msg"].as_str().map(String::from)).unwrap_or_default(),
+                    description: None,
+                },
+            }],
+            credentials: vec![Credential {
+                name: "demoApi",
+                display_name: "Demo API",
+                documentation_url: "",
+                properties: vec![Property::password("token", "Token")],
+                test: None,
+                base_url_field: None,
+                headers: |c, v| Ok(vec![("x-token".into(), c.field(v, "token")?.into())]),
+            }],
+        }
+    }
+
+    fn request(items: Value, continue_on_fail: bool) -> ExecuteRequest {
+        serde_json::from_value(json!({
+            "node": "demo",
+            "items": items,
+            "credentials": { "token": "sekret-token" },
+            "continueOnFail": continue_on_fail,
+        }))
+        .unwrap()
+    }
+
+    fn get(id: &str) -> Value {
+        json!({ "parameters": { "resource": "thing", "operation": "get", "id": id } })
+    }
+
+    #[test]
+    fn a_bad_item_stops_the_run_before_any_request() {
+        let host = MockHost::new(vec![]);
+        let result = block_on(execute(&registry(), request(json!([get("a"), get("")]), false), &host));
+        assert!(host.sent().is_empty());
+        let error = result.error.unwrap();
+        assert_eq!(error.message, "Parameter \"Thing ID\" of item 1 is required");
+        assert_eq!(error.item_index, Some(1));
+    }
+
+    #[test]
+    fn continue_on_fail_keeps_every_item_in_place() {
+        let host = MockHost::new(vec![
+            MockHost::reply(200, &[], r#"{"id":"a"}"#),
+            MockHost::reply(404, &[], r#"{"msg":"no thing sekret-token"}"#),
+        ]);
+        let items = json!([get("a"), get(""), get("b")]);
+        let result = block_on(execute(&registry(), request(items, true), &host));
+        assert_eq!(result.error, None);
+        let out: Vec<_> = result.items.iter().map(|i| (i.paired_item.item, i.json.clone())).collect();
+        assert_eq!(out[0], (0, json!({"id": "a"})));
+        assert_eq!(out[1].0, 1);
+        assert!(out[1].1["error"].as_str().unwrap().contains("Thing ID"));
+        assert_eq!(
+            out[2],
+            (
+                2,
+                json!({"error": "no thing [redacted]", "description": "{\"msg\":\"no thing [redacted]\"}", "httpCode": "404"})
+            )
+        );
+        assert_eq!(
+            host.sent()[0].auth.as_ref().unwrap().headers,
+            vec![("x-token".to_string(), "sekret-token".to_string())]
+        );
+    }
+
+    #[test]
+    fn return_all_follows_the_total_count_even_when_pages_come_back_short() {
+        let host = MockHost::new(vec![
+            MockHost::reply(200, &[("x-pagination-totalcount", "3")], "[1]"),
+            MockHost::reply(200, &[("x-pagination-totalcount", "3")], "[2, 3]"),
+        ]);
+        let items = json!([{ "parameters": { "resource": "thing", "operation": "list", "returnAll": true } }]);
+        let result = block_on(execute(&registry(), request(items, false), &host));
+        let values: Vec<_> = result.items.iter().map(|i| i.json["value"].clone()).collect();
+        assert_eq!(values, [json!(1), json!(2), json!(3)]);
+        let urls: Vec<_> = host.sent().iter().map(|o| o.url.clone()).collect();
+        assert_eq!(urls, ["http://demo.test/things?limit=2&skip=0", "http://demo.test/things?limit=2&skip=1"]);
+    }
+
+    #[test]
+    fn public_operations_run_without_a_credential_and_others_ask_for_it() {
+        let host = MockHost::new(vec![MockHost::reply(200, &[], "[]")]);
+        let mut without =
+            request(json!([{ "parameters": { "resource": "thing", "operation": "list", "limit": 5 } }]), false);
+        without.credentials = None;
+        let result = block_on(execute(&registry(), without, &host));
+        assert_eq!(result.error, None);
+        assert_eq!(host.sent()[0].auth, None);
+        let mut without = request(json!([get("a")]), false);
+        without.credentials = None;
+        let result = block_on(execute(&registry(), without, &host));
+        assert_eq!(result.error.unwrap().message, "\"Get\" needs a \"Demo API\" credential");
+        assert_eq!(host.sent().len(), 1);
     }
 }

@@ -26,6 +26,7 @@ pub fn list() -> Operation {
         Ok(Plan::list(request, Some(Paging::from_params(&input.params, PAGE_SIZE)?)))
     })
     .describe("List the articles of the mittwald marketplace, one item per article")
+    .public()
     .fields(
         return_all_fields()
             .into_iter()
@@ -60,6 +61,7 @@ pub fn get() -> Operation {
         Ok(Plan::item(request))
     })
     .describe("Get one article of the mittwald marketplace")
+    .public()
     .fields(vec![Property::string("articleId", "Article ID").required().placeholder("e.g. PS23-PLUS-0004")])
 }
 

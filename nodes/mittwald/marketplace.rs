@@ -5,10 +5,20 @@ pub fn order_extension() -> Operation {
     Operation::new("extension-order-extension", "Order Extension", "Order an extension", |input| {
         let p = &input.params;
         let extension_id = p.required_uuid("extensionId")?;
-        let target = p.choice("orderFor")?.and_then(|v| v.as_str().map(String::from));
-        let target_field = match target.as_deref() {
+        let target_field = match p.choice("orderFor")?.as_ref().and_then(Value::as_str) {
             Some("project") => "projectId",
-            _ => "customerId",
+            Some(_) => "customerId",
+            // Plain-JS callers may leave the picker out: the id they gave decides, and two ids are ambiguous.
+            None => match (p.text("customerId")?, p.text("projectId")?) {
+                (Some(_), Some(_)) => {
+                    return Err(p.invalid(
+                        "projectId",
+                        "cannot be given together with \"Customer Id\": order for a customer or for a project",
+                    ))
+                }
+                (None, Some(_)) => "projectId",
+                _ => "customerId",
+            },
         };
         let target_id = p.required_uuid(target_field)?;
         let scopes = p.string_list("consentedScopes")?;
@@ -96,6 +106,14 @@ mod tests {
         let plan = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": [], "variantKey": "pro" }))
             .unwrap();
         assert_eq!(plan.request.body, Some(json!({ "consentedScopes": [], "customerId": ID, "variantKey": "pro" })));
+    }
+
+    #[test]
+    fn without_the_picker_the_given_id_decides_and_two_ids_are_refused() {
+        let plan = prepare(json!({ "extensionId": EXT, "projectId": ID })).unwrap();
+        assert_eq!(plan.request.body.unwrap()["projectId"], ID);
+        let error = prepare(json!({ "extensionId": EXT, "projectId": ID, "customerId": ID })).err().unwrap();
+        assert!(error.message.starts_with("Parameter \"Project Id\" of item 0 cannot be given together"));
     }
 
     #[test]

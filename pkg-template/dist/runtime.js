@@ -62,9 +62,15 @@ function kill(inst, message) {
   for (const reject of pending) reject(error);
 }
 
+// What a guarded export returns instead of calling into a dead instance. The glue reads results as
+// `ret[i]` (multi-value returns), `ret >>> 0` (pointers) or passes them on; an array of zeros reads
+// as "0 / null pointer / no error" in all of these, so late callbacks finish quietly.
+const DEAD_RESULT = Object.freeze([0, 0, 0, 0, 0, 0, 0, 0]);
+
 // Wraps every exported wasm function: a dead instance is never re-entered, and an exception that
 // escapes wasm kills the instance. Inside a call made by this runtime the exception is re-thrown
-// (the caller turns it into an internal error); in a callback from the event loop it is swallowed.
+// (the caller turns it into an internal error); in a callback from the event loop (a promise
+// reaction, a microtask, a finalizer) it is swallowed, so it cannot crash the host process.
 function guardExports(exports, inst) {
   const guarded = {};
   for (const name of Object.keys(exports)) {
@@ -74,13 +80,13 @@ function guardExports(exports, inst) {
       continue;
     }
     guarded[name] = function guardedExport(...args) {
-      if (inst.dead) return undefined;
+      if (inst.dead) return DEAD_RESULT;
       try {
         return value(...args);
       } catch (error) {
         kill(inst, describe(error));
         if (inst.depth > 0) throw error;
-        return undefined;
+        return DEAD_RESULT;
       }
     };
   }

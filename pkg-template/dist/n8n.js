@@ -1,0 +1,177 @@
+'use strict';
+// n8n adapter: turns the descriptions and the `execute` of the wasm module into n8n node and
+// credential classes. Only the generated files under dist/nodes and dist/credentials load this;
+// the plain-JS entry (index.js) never does, so plain hosts never need n8n-workflow.
+
+const runtime = require('./runtime.js');
+
+let workflowModule = null;
+function workflow() {
+  if (workflowModule === null) workflowModule = require('n8n-workflow');
+  return workflowModule;
+}
+
+function cloneJson(value) {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function findDescription(list, name, what) {
+  const found = list.find((entry) => entry.name === name);
+  if (!found) throw new Error(`${what} "${name}" is not described by the wasm module`);
+  return found;
+}
+
+function setClassName(cls, className) {
+  Object.defineProperty(cls, 'name', { value: className, configurable: true });
+  return cls;
+}
+
+const textEncoder = new TextEncoder();
+
+function toBytes(body) {
+  if (body === undefined || body === null) return new Uint8Array(0);
+  if (body instanceof Uint8Array) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof body === 'string') return textEncoder.encode(body);
+  return textEncoder.encode(JSON.stringify(body));
+}
+
+function toHeaderRecord(headers) {
+  const record = {};
+  if (headers === undefined || headers === null) return record;
+  const entries = typeof headers.entries === 'function' && !Array.isArray(headers)
+    ? Array.from(headers.entries())
+    : Object.entries(headers);
+  for (const [key, value] of entries) {
+    if (value === undefined || value === null) continue;
+    record[key] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return record;
+}
+
+// The Host of the boundary contract, backed by n8n's HTTP helpers: n8n applies the credential
+// (through the credential class' `authenticate`), proxies, SSL options and cancellation.
+function makeHost(ctx) {
+  const { sleep } = workflow();
+  return {
+    request: async (req) => {
+      const options = {
+        method: req.method,
+        url: req.url,
+        headers: { ...(req.headers || {}) },
+        returnFullResponse: true,
+        ignoreHttpStatusErrors: true,
+        encoding: 'arraybuffer',
+        json: false,
+      };
+      if (req.body !== undefined && req.body !== null) options.body = req.body;
+      const response = req.credentialType
+        ? await ctx.helpers.httpRequestWithAuthentication.call(ctx, req.credentialType, options)
+        : await ctx.helpers.httpRequest(options);
+      return {
+        status: response.statusCode,
+        headers: toHeaderRecord(response.headers),
+        body: toBytes(response.body),
+      };
+    },
+    sleep: (ms) => sleep(ms),
+  };
+}
+
+function toN8nError(ctx, error) {
+  const { NodeApiError, NodeOperationError } = workflow();
+  const node = ctx.getNode();
+  const message = error.message || 'Unknown error';
+  const description = error.description ?? undefined;
+  const itemIndex = typeof error.itemIndex === 'number' ? error.itemIndex : undefined;
+  if (error.kind === 'api') {
+    const httpCode = error.httpCode === null || error.httpCode === undefined ? undefined : String(error.httpCode);
+    const response = { message };
+    if (description !== undefined) response.description = description;
+    if (httpCode !== undefined) response.httpCode = httpCode;
+    return new NodeApiError(node, response, { itemIndex, message, description, httpCode });
+  }
+  return new NodeOperationError(node, message, { itemIndex, description });
+}
+
+/** The n8n `execute` of node `nodeName`; `this` is n8n's IExecuteFunctions. */
+async function executeNode(nodeName) {
+  const description = findDescription(runtime.nodeDescriptions(), nodeName, 'Node');
+  const items = this.getInputData();
+  const parameterNames = Object.keys(this.getNode().parameters || {});
+  const requestItems = items.map((item, i) => {
+    const parameters = {};
+    for (const key of parameterNames) parameters[key] = this.getNodeParameter(key, i, null);
+    return { json: item.json ?? {}, parameters };
+  });
+
+  let credentials = null;
+  const credentialType = description.credentials && description.credentials[0] && description.credentials[0].name;
+  if (credentialType) {
+    try {
+      credentials = (await this.getCredentials(credentialType)) ?? null;
+    } catch {
+      credentials = null; // no credential configured: public operations still work
+    }
+  }
+
+  const request = {
+    node: nodeName,
+    items: requestItems,
+    credentials,
+    continueOnFail: this.continueOnFail(),
+  };
+
+  let result;
+  try {
+    result = JSON.parse(await runtime.execute(JSON.stringify(request), makeHost(this)));
+  } catch (error) {
+    const { NodeOperationError } = workflow();
+    throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));
+  }
+  if (result.error) throw toN8nError(this, result.error);
+  return [result.items];
+}
+
+/** An n8n node class for node `nodeName`, named `className` (n8n requires it to match the file). */
+function makeNodeClass(nodeName, className) {
+  const cls = class {
+    constructor() {
+      // n8n reads (and annotates) the description right after `new`: give each instance its own copy.
+      this.description = cloneJson(findDescription(runtime.nodeDescriptions(), nodeName, 'Node'));
+    }
+
+    async execute() {
+      return executeNode.call(this, nodeName);
+    }
+  };
+  return setClassName(cls, className);
+}
+
+function extendsOAuth(description) {
+  return Array.isArray(description.extends) && description.extends.some((parent) => /^oAuth[12]Api$/.test(parent));
+}
+
+/** An n8n credential class for credential type `credentialName`, named `className`. */
+function makeCredentialClass(credentialName, className) {
+  const cls = class {
+    constructor() {
+      const description = cloneJson(findDescription(runtime.credentialDescriptions(), credentialName, 'Credential'));
+      Object.assign(this, description);
+      // OAuth2/OAuth1 types are authenticated by n8n itself (token fetch and refresh).
+      if (!extendsOAuth(description)) {
+        this.authenticate = async (credentials, requestOptions) => ({
+          ...requestOptions,
+          headers: {
+            ...(requestOptions.headers || {}),
+            ...runtime.credentialHeaders(credentialName, credentials),
+          },
+        });
+      }
+    }
+  };
+  return setClassName(cls, className);
+}
+
+module.exports = { makeNodeClass, makeCredentialClass };
