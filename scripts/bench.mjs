@@ -20,17 +20,17 @@ const median = (values) => {
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 function sizes() {
-  const rawDir = join(root, 'target', 'wasm32-unknown-unknown', 'release');
-  const raw = statSync(join(rawDir, 'marketplace_nodes.wasm')).size;
+  const raw = statSync(join(root, 'target', 'wasm32-unknown-unknown', 'release', 'marketplace_nodes.wasm')).size;
   const bindgenDir = join(root, 'build', 'bindgen');
-  const optimizedFile = readdirSync(bindgenDir).find((f) => f.endsWith('_bg.wasm'));
-  const optimized = readFileSync(join(bindgenDir, optimizedFile));
+  const bindgen = statSync(join(bindgenDir, readdirSync(bindgenDir).find((f) => f.endsWith('_bg.wasm')))).size;
+  const optimized = readFileSync(join(root, 'build', 'marketplace_nodes.opt.wasm'));
   const shipped = readdirSync(join(pkg, 'dist'))
     .filter((f) => f.endsWith('.js'))
     .reduce((sum, f) => sum + statSync(join(pkg, 'dist', f)).size, 0);
   console.log('size');
   console.log(`  wasm raw (cargo)            ${kb(raw)}`);
-  console.log(`  wasm after wasm-opt -Oz     ${kb(optimized.length)}  (${(optimized.length / raw).toFixed(2)} of raw)`);
+  console.log(`  wasm after wasm-bindgen     ${kb(bindgen)}`);
+  console.log(`  wasm after wasm-opt -Oz     ${kb(optimized.length)}  (${(optimized.length / bindgen).toFixed(2)} of wasm-bindgen output)`);
   console.log(`  wasm gzipped                ${kb(gzipSync(optimized, { level: 9 }).length)}`);
   console.log(`  shipped JS incl. embedded   ${kb(shipped)}`);
 }

@@ -219,9 +219,10 @@ function upperFirst(name) {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
+// The name becomes a class name, a file name and a quoted literal in generated code.
 function className(name, what) {
   const cls = upperFirst(name);
-  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(cls)) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(cls)) {
     throw new BuildError(`${what} name "${name}" does not make a valid JavaScript class name`);
   }
   return cls;
@@ -311,7 +312,7 @@ function assemble(meta, outputs) {
     writeFile(
       path.join(dir, `${cls}.node.js`),
       `${generatedHeader(`n8n node "${node.name}"`)}const { makeNodeClass } = require('../../n8n.js');\n\n` +
-        `module.exports = { ${cls}: makeNodeClass(${JSON.stringify(node.name)}, ${JSON.stringify(cls)}) };\n`,
+        `module.exports = { ${cls}: makeNodeClass('${node.name}', '${cls}') };\n`,
     );
     const codex = {
       node: `${manifest.name}.${node.name}`,
@@ -327,15 +328,18 @@ function assemble(meta, outputs) {
   }
 
   const credentialPaths = [];
+  const seenCredentials = new Map();
   for (const credential of credentials) {
     const cls = className(credential.name, 'Credential');
-    if (seen.has(cls)) throw new BuildError(`"${seen.get(cls)}" and credential "${credential.name}" both map to class ${cls}`);
-    seen.set(cls, credential.name);
+    if (seenCredentials.has(cls)) {
+      throw new BuildError(`credentials "${seenCredentials.get(cls)}" and "${credential.name}" both map to class ${cls}`);
+    }
+    seenCredentials.set(cls, credential.name);
     const file = path.join(dist, 'credentials', `${cls}.credentials.js`);
     writeFile(
       file,
       `${generatedHeader(`n8n credential type "${credential.name}"`)}const { makeCredentialClass } = require('../n8n.js');\n\n` +
-        `module.exports = { ${cls}: makeCredentialClass(${JSON.stringify(credential.name)}, ${JSON.stringify(cls)}) };\n`,
+        `module.exports = { ${cls}: makeCredentialClass('${credential.name}', '${cls}') };\n`,
     );
     copyIcons(credential.icon, credential.name, path.dirname(file), warnings);
     credentialPaths.push(`dist/credentials/${cls}.credentials.js`);

@@ -1,6 +1,6 @@
 'use strict';
-// Plain JavaScript API: works in any host with WebAssembly and fetch (Node >= 18, Deno, Bun,
-// browsers, workers). Needs nothing from n8n.
+// Plain JavaScript API: works in any host with WebAssembly and fetch (Node >= 18, Deno, Bun;
+// browsers and workers through a bundler). Needs nothing from n8n.
 
 const runtime = require('./runtime.js');
 

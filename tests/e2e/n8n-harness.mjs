@@ -474,3 +474,29 @@ export function triggerFanOutWorkflow({ id, name = id, nodes }) {
     },
   };
 }
+
+/**
+ * Builds a workflow: a Manual Trigger named "Start", then the given nodes one after the other
+ * (Start → nodes[0] → nodes[1] → …).
+ */
+export function chainWorkflow({ id, name = id, nodes }) {
+  const all = [
+    { id: nodeId(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+    ...nodes.map((n, i) => ({ id: nodeId(), typeVersion: 1, position: [300 * (i + 1), 0], ...n })),
+  ];
+  const connections = {};
+  for (let i = 0; i + 1 < all.length; i++) {
+    connections[all[i].name] = { main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]] };
+  }
+  return { id, name, active: false, settings: { executionOrder: 'v1' }, nodes: all, connections };
+}
+
+/** A Code node (JavaScript, run once for all items) that outputs these JSON objects as items. */
+export function itemsNode(name, jsonItems) {
+  return {
+    name,
+    type: 'n8n-nodes-base.code',
+    typeVersion: 2,
+    parameters: { jsCode: `return ${JSON.stringify(jsonItems.map((json) => ({ json })))};` },
+  };
+}

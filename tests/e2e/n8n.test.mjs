@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ensureN8n, runWorkflows, triggerFanOutWorkflow, customType, PKG_DIR, REPO_ROOT } from './n8n-harness.mjs';
+import { ensureN8n, runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, PKG_DIR, REPO_ROOT } from './n8n-harness.mjs';
 
 const MOCK_MODULE = path.join(REPO_ROOT, 'tests', 'support', 'mock-marketplace.mjs');
 
@@ -164,13 +164,26 @@ before(
       ],
     });
 
+    const perItem = chainWorkflow({
+      id: 'e2ePerItemExpr01',
+      name: 'e2e: three items, an expression parameter, one 404 in the middle',
+      nodes: [
+        itemsNode('Article IDs', [{ articleId: mock.data.articles[0].articleId }, { articleId: UNKNOWN_ARTICLE }, { articleId: wantedArticle.articleId }]),
+        mittwaldNode(
+          'Get Each Article',
+          { resource: 'Article', operation: 'article-get-article', articleId: '={{ $json.articleId }}' },
+          { onError: 'continueRegularOutput' },
+        ),
+      ],
+    });
+
     const credentials = [
       { ...MITTWALD_CRED, type: 'mittwaldApi', data: { ...mock.credentials.mittwald } },
       { ...INTERWORKS_CRED, type: 'interworksCloudApi', data: { ...mock.credentials.interworks } },
     ];
 
     await runWorkflows({
-      workflows: [main, continueOnFail, badParameter],
+      workflows: [main, continueOnFail, badParameter, perItem],
       credentials,
       beforeExecute: () => mock.reset(),
       afterExecute: (result, wf) => {
@@ -344,4 +357,23 @@ test('an invalid Extension Id fails the execution by name and sends no request',
   assert.equal(nodeError.context?.itemIndex, 0);
 
   assert.deepEqual(requests, [], 'no request reached the vendor');
+});
+
+// ---------------------------------------------------------------------------------------------------
+// workflow 4: several items, expression parameters
+
+test('expressions resolve per item; each output item is paired with its input, the 404 stays in place', () => {
+  const { result, requests } = outcome('e2ePerItemExpr01');
+  assertSucceeded(result);
+  const items = result.items('Get Each Article');
+  assert.equal(items.length, 3);
+  assert.deepEqual(paired(items), [{ item: 0 }, { item: 1 }, { item: 2 }]);
+  assert.equal(items[0].json.articleId, mock.data.articles[0].articleId);
+  assert.match(items[1].json.error, /not found/i);
+  assert.equal(items[2].json.articleId, wantedArticle.articleId);
+  assert.deepEqual(
+    requests.map((r) => r.path).sort(),
+    [`/v2/articles/${mock.data.articles[0].articleId}`, `/v2/articles/${UNKNOWN_ARTICLE}`, `/v2/articles/${wantedArticle.articleId}`].sort(),
+    'one request per item (order of arrival not asserted)',
+  );
 });
