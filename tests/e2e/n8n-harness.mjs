@@ -10,15 +10,18 @@
 //     refuses it, so CI uses the same `npm install` as ensureN8n() below.
 //
 // Per run (one temp N8N_USER_FOLDER, three CLI processes, each boots n8n from scratch)
-//   - `import:credentials` on a fresh folder also runs all ~130 DB migrations: 4–6 s warm (9 s cold).
-//   - `import:workflow`: ≈ 4–5 s.   `execute`: ≈ 3.5 s wall, max RSS ≈ 355 MB (it also forks the JS task
-//     runner child process).  So one workflow ≈ 12–14 s end to end; runWorkflows() imports several
-//     workflows at once and only pays the ≈ 3.5 s `execute` per extra workflow.
+//   - `import:credentials` on a fresh folder also runs all DB migrations: 4–6 s warm (9 s cold; a
+//     migrated folder imports in ≈ 4 s, so caching a migrated template would save only ≈ 2 s).
+//   - `import:workflow`: ≈ 4–5 s.   `execute`: 3.2–5.7 s wall, max RSS ≈ 330–355 MB (it also forks the JS
+//     task runner child process; a Code node in the workflow adds ≈ 2 s). So one workflow ≈ 12–15 s end
+//     to end; runWorkflows() imports several workflows at once and pays only `execute` per extra one
+//     (n8n.test.mjs: 4 workflows in ≈ 22 s).
 //   - `execute` never opens the main HTTP server (N8N_PORT is unused), but it always starts the task
 //     broker (127.0.0.1:N8N_RUNNERS_BROKER_PORT, default 5679) → each concurrent run needs its own port.
 //     Task runners cannot be switched off in 2.x. The warning "Failed to start Python task runner in
 //     internal mode …" is harmless (no Python venv; only the Code node's Python mode needs it).
-//   - No network access is attempted with the env below; nothing hangs offline.
+//   - With the env below n8n itself connects to nothing but loopback (checked with strace: only the task
+//     broker port and the node's own HTTP calls); nothing hangs offline.
 //
 // Output and exit codes
 //   - Everything n8n prints goes to STDOUT (stderr stays empty): migrations, "n8n Task Broker ready …",
@@ -44,8 +47,20 @@
 //     ~/.n8n/nodes/node_modules. The class name must equal the file name up to its first dot
 //     (`Mittwald.node.js` → `exports.Mittwald`); the class is instantiated with `new` in a vm context
 //     whose only global is `require`, and `description` is read right after the constructor returns.
+//   - n8n sets NODE_PATH to its own module paths while loading nodes, so `require('n8n-workflow')` in a
+//     package that does not ship it resolves to n8n's copy (the peerDependency works from any folder).
 //   - Parameters the description does not declare (or whose displayOptions hide them) are dropped;
 //     declared ones missing from the workflow get their defaults (seen in the stored node parameters).
+//
+// Checks n8n makes before any node runs
+//   - WorkflowExecute checks every node reachable from the start node against its description: a
+//     displayed `required: true` parameter that is empty — top level, or a field of a fixedCollection entry
+//     — aborts the WHOLE run with WorkflowHasIssuesError "The workflow has issues and cannot be executed
+//     for that reason. Please fix them first." (no node runs, no field named, no execution document:
+//     exit 1 and only text; the harness returns error = { message, fromText: true }). Expressions are not
+//     checked: `={{ "" }}` reaches the node. An unknown node type fails the same way ("Unrecognized node
+//     type: CUSTOM.x"). Missing credentials are NOT pre-checked: `this.getCredentials()` throws
+//     NodeOperationError "Node does not have any credentials set" at run time.
 //
 // Credentials
 //   - `n8n import:credentials --input=file.json` takes an ARRAY of { id, name, type, data }. When `data`
