@@ -59,7 +59,11 @@ fn vendor_error(response: &Response) -> VendorError {
             429 => format!("mittwald rate limit reached: {message}"),
             _ => message.to_string(),
         },
-        description: (!details.is_empty()).then(|| details.join("\n")),
+        description: Some(if details.is_empty() {
+            format!("mittwald answered HTTP {} ({})", response.status, body["type"].as_str().unwrap_or("error"))
+        } else {
+            details.join("\n")
+        }),
     }
 }
 
