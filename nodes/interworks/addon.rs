@@ -165,11 +165,7 @@ mod tests {
     use super::*;
 
     fn prepare(params: Value, settings: Value) -> Result<Plan, NodeError> {
-        let op = create();
-        let map = params.as_object().unwrap().clone();
-        let settings = settings.as_object().unwrap().clone();
-        let input = Input { params: Params::new(&map, 0, &op.properties), json: &Value::Null, settings: &settings };
-        (op.prepare)(&input)
+        crate::testing::prepare(&create(), 0, params, settings)
     }
 
     #[test]

@@ -71,10 +71,7 @@ mod tests {
     use crate::node::Expect;
 
     fn prepare(op: Operation, params: Value) -> Result<Plan, NodeError> {
-        let map = params.as_object().unwrap().clone();
-        let settings = Map::new();
-        let input = Input { params: Params::new(&map, 1, &op.properties), json: &Value::Null, settings: &settings };
-        (op.prepare)(&input)
+        crate::testing::prepare(&op, 1, params, json!({}))
     }
 
     #[test]

@@ -83,11 +83,7 @@ mod tests {
     const ID: &str = "4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b";
 
     fn prepare(params: Value) -> Result<Plan, NodeError> {
-        let op = order_extension();
-        let map = params.as_object().unwrap().clone();
-        let settings = Map::new();
-        let input = Input { params: Params::new(&map, 0, &op.properties), json: &Value::Null, settings: &settings };
-        (op.prepare)(&input)
+        crate::testing::prepare(&order_extension(), 0, params, json!({}))
     }
 
     #[test]

@@ -1,17 +1,10 @@
 // Interworks Cloud connector: Addon Create (ServiceDefinition wire format per specs/interworks/WIRE.md).
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
-import { loadPackage, runInterworks, rejection, httpCodeOf, assertNoSecrets, errorText } from '../support/harness.mjs';
+import { useMockMarketplace, runInterworks, rejection, httpCodeOf, assertNoSecrets, errorText } from '../support/harness.mjs';
 
-let mp;
-let mock;
-before(async () => {
-  mp = await loadPackage();
-  mock = await startMockMarketplace();
-});
-after(() => mock?.close());
-beforeEach(() => mock.reset());
+const env = useMockMarketplace();
 
 const SUB = '3f2c9a4e-8d1b-4c55-9e0a-2b7d6f1a9c01';
 
@@ -44,15 +37,15 @@ function assertConnectorRequest(r) {
   assert.equal(r.path, '/API/Addon/Create');
   assert.deepEqual(r.query, {});
   assert.match(r.headers['content-type'] ?? '', /^application\/json/);
-  assert.equal(r.headers['x-cloudplatform-applicationid'], mock.credentials.interworks.applicationId);
-  assert.equal(r.headers['x-cloudplatform-apikey'], Buffer.from(mock.credentials.interworks.apiKey).toString('base64'));
+  assert.equal(r.headers['x-cloudplatform-applicationid'], env.mock.credentials.interworks.applicationId);
+  assert.equal(r.headers['x-cloudplatform-apikey'], Buffer.from(env.mock.credentials.interworks.apiKey).toString('base64'));
   assert.ok(r.bodyIsJson, 'JSON body');
 }
 
 test('Addon Create: sends a ServiceDefinition and returns the connector result', async () => {
-  const out = await runInterworks(mp, mock, create());
-  assert.equal(mock.requests.length, 1);
-  const r = mock.requests[0];
+  const out = await runInterworks(env.mp, env.mock, create());
+  assert.equal(env.mock.requests.length, 1);
+  const r = env.mock.requests[0];
   assertConnectorRequest(r);
   const sd = r.body;
   assert.equal(sd.ID, SUB);
@@ -80,14 +73,14 @@ test('Addon Create: sends a ServiceDefinition and returns the connector result',
   const res = out[0].json;
   assert.equal(res.Code, 0);
   assert.equal(res.Message, '');
-  assert.equal(res.Result, mock.data.interworksAddons[0].externalId);
+  assert.equal(res.Result, env.mock.data.interworksAddons[0].externalId);
 });
 
 test('Addon Create: additional fields map onto the ServiceDefinition', async () => {
   const account = { ID: '1001', ExternalID: 'acc-ext-0001', Name: 'Cloud Company', Email: 'billing@cloudcompany.example', IsTest: false };
   await runInterworks(
-    mp,
-    mock,
+    env.mp,
+    env.mock,
     create({
       additionalFields: {
         subscriptionName: 'Vendor X - Professional Edition',
@@ -104,7 +97,7 @@ test('Addon Create: additional fields map onto the ServiceDefinition', async () 
       },
     }),
   );
-  const sd = mock.requests[0].body;
+  const sd = env.mock.requests[0].body;
   assert.equal(sd.Name, 'Vendor X - Professional Edition');
   assert.equal(sd.ProductID, 'VendorXProfessional');
   assert.equal(sd.ServiceType, 'VenderXSubscriptionBased');
@@ -119,13 +112,13 @@ test('Addon Create: additional fields map onto the ServiceDefinition', async () 
 });
 
 test('Addon Create: account given as an object is sent as an object', async () => {
-  await runInterworks(mp, mock, create({ additionalFields: { account: { ID: '7', Name: 'ACME' } } }));
-  assert.deepEqual(mock.requests[0].body.Account, { ID: '7', Name: 'ACME' });
+  await runInterworks(env.mp, env.mock, create({ additionalFields: { account: { ID: '7', Name: 'ACME' } } }));
+  assert.deepEqual(env.mock.requests[0].body.Account, { ID: '7', Name: 'ACME' });
 });
 
 test('Addon Create: unset additional fields are not invented', async () => {
-  await runInterworks(mp, mock, create());
-  const sd = mock.requests[0].body;
+  await runInterworks(env.mp, env.mock, create());
+  const sd = env.mock.requests[0].body;
   // no made-up account or billing cycle; defaults a .NET connector would assume anyway are fine
   for (const k of ['Account', 'BillingCycle']) assert.ok(sd[k] == null, `${k} should be absent, got ${JSON.stringify(sd[k])}`);
   assert.ok(sd.Derivative == null || sd.Derivative === 0, `Derivative ${sd.Derivative}`);
@@ -136,7 +129,7 @@ test('Addon Create: unset additional fields are not invented', async () => {
 test('Addon Create: apiKeyEncoding=plain sends the key as is; custom base URL and path are honoured', async () => {
   const m2 = await startMockMarketplace({ interworksApiKeyEncoding: 'plain', interworksBasePath: '/connector/api', interworksAddonCreatePath: 'Example/Addons/Create' });
   try {
-    const out = await runInterworks(mp, m2, create(), {
+    const out = await runInterworks(env.mp, m2, create(), {
       credentials: { ...m2.credentials.interworks, baseUrl: `${m2.url}/connector/api/`, addonCreatePath: '/Example/Addons/Create', apiKeyEncoding: 'plain' },
     });
     assert.equal(out[0].json.Code, 0);
@@ -149,25 +142,25 @@ test('Addon Create: apiKeyEncoding=plain sends the key as is; custom base URL an
 });
 
 test('Addon Create: Code -1 from the connector is an error carrying its Message', async () => {
-  const err = await rejection(runInterworks(mp, mock, create({ subscriptionId: 'unsupported' })));
-  assert.equal(mock.requests.length, 1, 'not retried');
+  const err = await rejection(runInterworks(env.mp, env.mock, create({ subscriptionId: 'unsupported' })));
+  assert.equal(env.mock.requests.length, 1, 'not retried');
   assert.equal(err.kind, 'api');
   assert.equal(Number(err.itemIndex), 0);
   assert.match(`${err.message}\n${err.description ?? ''}`, /AddonsCreate functionality is not supported by default/);
 });
 
 test('Addon Create: a scripted Code 1 answer is an error carrying its Message', async () => {
-  mock.failNext('POST /API/Addon/Create', { status: 200, body: { Code: 1, Message: 'Quota exceeded for VendorX', Result: null } });
-  const err = await rejection(runInterworks(mp, mock, create()));
+  env.mock.failNext('POST /API/Addon/Create', { status: 200, body: { Code: 1, Message: 'Quota exceeded for VendorX', Result: null } });
+  const err = await rejection(runInterworks(env.mp, env.mock, create()));
   assert.match(`${err.message}\n${err.description ?? ''}`, /Quota exceeded for VendorX/);
 });
 
 test('Addon Create: 401 from the connector says the application id / key was refused', async () => {
   for (const bad of [{ apiKey: 'not-the-key' }, { applicationId: '00000000-0000-4000-8000-000000000000' }]) {
-    mock.reset();
-    const creds = { ...mock.credentials.interworks, ...bad };
-    const err = await rejection(runInterworks(mp, mock, create(), { credentials: creds }));
-    assert.equal(mock.requests.length, 1, 'a 401 is not retried');
+    env.mock.reset();
+    const creds = { ...env.mock.credentials.interworks, ...bad };
+    const err = await rejection(runInterworks(env.mp, env.mock, create(), { credentials: creds }));
+    assert.equal(env.mock.requests.length, 1, 'a 401 is not retried');
     assert.equal(httpCodeOf(err), '401');
     const text = `${err.message}\n${err.description ?? ''}`;
     assert.match(text, /application\s*id/i, text);
@@ -179,10 +172,10 @@ test('Addon Create: 401 from the connector says the application id / key was ref
 
 test('Addon Create: incomplete credential is refused before sending', async () => {
   for (const missing of ['applicationId', 'apiKey', 'baseUrl']) {
-    const creds = { ...mock.credentials.interworks };
+    const creds = { ...env.mock.credentials.interworks };
     delete creds[missing];
-    const err = await rejection(runInterworks(mp, mock, create(), { credentials: creds }), `without ${missing}`);
-    assert.equal(mock.requests.length, 0, `without ${missing}: nothing sent`);
+    const err = await rejection(runInterworks(env.mp, env.mock, create(), { credentials: creds }), `without ${missing}`);
+    assert.equal(env.mock.requests.length, 0, `without ${missing}: nothing sent`);
     assert.ok(err instanceof Error);
   }
 });
@@ -207,8 +200,8 @@ const badInputs = [
 
 for (const [label, over, pattern] of badInputs) {
   test(`Addon Create rejects ${label} without sending anything`, async () => {
-    const err = await rejection(runInterworks(mp, mock, create(over)), label);
-    assert.equal(mock.requests.length, 0, `${label}: no request may be sent`);
+    const err = await rejection(runInterworks(env.mp, env.mock, create(over)), label);
+    assert.equal(env.mock.requests.length, 0, `${label}: no request may be sent`);
     assert.equal(err.kind, 'input');
     assert.equal(Number(err.itemIndex), 0);
     assert.match(`${err.message}\n${err.description ?? ''}`, pattern, `${label}: ${err.message}`);

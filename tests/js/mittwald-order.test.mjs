@@ -1,84 +1,64 @@
 // mittwald Marketplace resource: Order Extension (customer or project), and its input validation.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMockMarketplace } from '../support/mock-marketplace.mjs';
-import { loadPackage, runMittwald, rejection, assertNamesItem } from '../support/harness.mjs';
+import { useMockMarketplace, runMittwald, rejection, assertNamesItem } from '../support/harness.mjs';
+import { EXT, CUST, PROJ, orderBuilder } from '../support/fixtures.mjs';
 
-let mp;
-let mock;
-before(async () => {
-  mp = await loadPackage();
-  mock = await startMockMarketplace();
-});
-after(() => mock?.close());
-beforeEach(() => mock.reset());
+const env = useMockMarketplace();
 
-const EXT = '907a24e9-0723-4566-b584-86578419e983';
-const CUST = '3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d';
-const PROJ = '7d6c5b4a-3f2e-4d1c-9b0a-8f7e6d5c4b3a';
-
-const order = (extra = {}) => ({
-  resource: 'Marketplace',
-  operation: 'extension-order-extension',
-  extensionId: EXT,
-  orderFor: 'customer',
-  customerId: CUST,
-  consentedScopes: ['project:read', 'domain:read'],
-  variantKey: '',
-  ...extra,
-});
+const order = orderBuilder({ consentedScopes: ['project:read', 'domain:read'] });
 
 function assertOrderRequest(r, body) {
   assert.equal(r.method, 'POST');
   assert.equal(r.path, `/v2/extensions/${EXT}/order`);
   assert.deepEqual(r.query, {});
   assert.match(r.headers['content-type'] ?? '', /^application\/json/);
-  assert.equal(r.headers['x-access-token'] ?? r.headers.authorization?.replace(/^Bearer /, ''), mock.data.config.mittwaldToken);
+  assert.equal(r.headers['x-access-token'] ?? r.headers.authorization?.replace(/^Bearer /, ''), env.mock.data.config.mittwaldToken);
   assert.deepEqual(r.body, body);
 }
 
 test('Order Extension for a customer', async () => {
-  const out = await runMittwald(mp, mock, order());
-  assert.equal(mock.requests.length, 1);
-  assertOrderRequest(mock.requests[0], { consentedScopes: ['project:read', 'domain:read'], customerId: CUST });
+  const out = await runMittwald(env.mp, env.mock, order());
+  assert.equal(env.mock.requests.length, 1);
+  assertOrderRequest(env.mock.requests[0], { consentedScopes: ['project:read', 'domain:read'], customerId: CUST });
   assert.deepEqual(out, [
     {
       json: { ordered: true, extensionId: EXT, target: 'customer', customerId: CUST, consentedScopes: ['project:read', 'domain:read'] },
       pairedItem: { item: 0 },
     },
   ]);
-  assert.equal(mock.data.orders.length, 1);
+  assert.equal(env.mock.data.orders.length, 1);
 });
 
 test('Order Extension for a project, with a variant key', async () => {
-  const out = await runMittwald(mp, mock, order({ orderFor: 'project', customerId: '', projectId: PROJ, variantKey: 'pro' }));
-  assert.equal(mock.requests.length, 1);
-  assertOrderRequest(mock.requests[0], { consentedScopes: ['project:read', 'domain:read'], projectId: PROJ, variantKey: 'pro' });
+  const out = await runMittwald(env.mp, env.mock, order({ orderFor: 'project', customerId: '', projectId: PROJ, variantKey: 'pro' }));
+  assert.equal(env.mock.requests.length, 1);
+  assertOrderRequest(env.mock.requests[0], { consentedScopes: ['project:read', 'domain:read'], projectId: PROJ, variantKey: 'pro' });
   assert.deepEqual(out[0].json, { ordered: true, extensionId: EXT, target: 'project', projectId: PROJ, consentedScopes: ['project:read', 'domain:read'], variantKey: 'pro' });
   assert.deepEqual(out[0].pairedItem, { item: 0 });
 });
 
 test('Order Extension: an empty (or blank) variant key is omitted from the body', async () => {
   for (const variantKey of ['', '   ', undefined]) {
-    mock.reset();
+    env.mock.reset();
     const params = order({ variantKey });
     if (variantKey === undefined) delete params.variantKey;
-    const out = await runMittwald(mp, mock, params);
-    assert.deepEqual(Object.keys(mock.requests[0].body).sort(), ['consentedScopes', 'customerId'], `variantKey ${JSON.stringify(variantKey)}`);
+    const out = await runMittwald(env.mp, env.mock, params);
+    assert.deepEqual(Object.keys(env.mock.requests[0].body).sort(), ['consentedScopes', 'customerId'], `variantKey ${JSON.stringify(variantKey)}`);
     assert.ok(!('variantKey' in out[0].json));
   }
 });
 
 test('Order Extension: Consented Scopes given as a JSON string', async () => {
-  await runMittwald(mp, mock, order({ consentedScopes: '["project:read","project:write"]' }));
-  assert.deepEqual(mock.requests[0].body.consentedScopes, ['project:read', 'project:write']);
+  await runMittwald(env.mp, env.mock, order({ consentedScopes: '["project:read","project:write"]' }));
+  assert.deepEqual(env.mock.requests[0].body.consentedScopes, ['project:read', 'project:write']);
 });
 
 test('Order Extension: empty Consented Scopes are sent as []', async () => {
   for (const consentedScopes of [[], '[]', '']) {
-    mock.reset();
-    await runMittwald(mp, mock, order({ consentedScopes }));
-    assert.deepEqual(mock.requests[0].body.consentedScopes, [], `consentedScopes ${JSON.stringify(consentedScopes)}`);
+    env.mock.reset();
+    await runMittwald(env.mp, env.mock, order({ consentedScopes }));
+    assert.deepEqual(env.mock.requests[0].body.consentedScopes, [], `consentedScopes ${JSON.stringify(consentedScopes)}`);
   }
 });
 
@@ -86,17 +66,17 @@ test('Order Extension: orderFor=customer never sends a projectId too', async () 
   // A stale project id left in the parameters must not turn into an invalid both-ids body.
   let err;
   try {
-    await runMittwald(mp, mock, order({ projectId: PROJ }));
+    await runMittwald(env.mp, env.mock, order({ projectId: PROJ }));
   } catch (e) {
     err = e;
   }
   if (err) {
-    assert.equal(mock.requests.length, 0, 'rejected → nothing sent');
+    assert.equal(env.mock.requests.length, 0, 'rejected → nothing sent');
     assert.equal(err.kind, 'input');
   } else {
-    assert.equal(mock.requests.length, 1);
-    assert.ok(!('projectId' in mock.requests[0].body));
-    assert.equal(mock.requests[0].body.customerId, CUST);
+    assert.equal(env.mock.requests.length, 1);
+    assert.ok(!('projectId' in env.mock.requests[0].body));
+    assert.equal(env.mock.requests[0].body.customerId, CUST);
   }
 });
 
@@ -126,8 +106,8 @@ for (const [label, over, pattern] of badInputs) {
   test(`Order Extension rejects ${label} without sending anything`, async () => {
     const params = order(over);
     for (const k of Object.keys(over)) if (over[k] === undefined) delete params[k];
-    const err = await rejection(runMittwald(mp, mock, params), label);
-    assert.equal(mock.requests.length, 0, `${label}: no request may be sent`);
+    const err = await rejection(runMittwald(env.mp, env.mock, params), label);
+    assert.equal(env.mock.requests.length, 0, `${label}: no request may be sent`);
     assert.equal(err.kind, 'input', `${label}: kind`);
     assert.equal(Number(err.itemIndex), 0);
     assert.equal(err.httpCode ?? null, null);
@@ -137,14 +117,14 @@ for (const [label, over, pattern] of badInputs) {
 
 test('Consented Scopes errors name the field and the item index', async () => {
   const params = [order(), order({ consentedScopes: 'not json' }), order()];
-  const err = await rejection(runMittwald(mp, mock, params));
-  assert.equal(mock.requests.length, 0);
+  const err = await rejection(runMittwald(env.mp, env.mock, params));
+  assert.equal(env.mock.requests.length, 0);
   assert.match(err.message, /Consented Scopes/);
   assertNamesItem(err, 1);
 });
 
 test('Order Extension without a credential is refused before sending', async () => {
-  const err = await rejection(runMittwald(mp, mock, order(), { credentials: null, baseUrl: mock.url }));
-  assert.equal(mock.requests.length, 0);
+  const err = await rejection(runMittwald(env.mp, env.mock, order(), { credentials: null, baseUrl: env.mock.url }));
+  assert.equal(env.mock.requests.length, 0);
   assert.match(`${err.message}\n${err.description ?? ''}`, /credential|token/i);
 });

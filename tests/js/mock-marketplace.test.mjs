@@ -3,6 +3,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startMockMarketplace, WELL_KNOWN, DEFAULT_MITTWALD_TOKEN } from '../support/mock-marketplace.mjs';
+import { EXT, CUST, PROJ } from '../support/fixtures.mjs';
 
 let mock;
 before(async () => {
@@ -14,9 +15,6 @@ after(async () => {
 beforeEach(() => mock.reset());
 
 const TOKEN = { 'x-access-token': DEFAULT_MITTWALD_TOKEN };
-const EXT = '907a24e9-0723-4566-b584-86578419e983';
-const CUST = '3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d';
-const PROJ = '7d6c5b4a-3f2e-4d1c-9b0a-8f7e6d5c4b3a';
 
 async function get(path, headers = {}) {
   const r = await fetch(mock.url + path, { headers });

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
+import { before, after, beforeEach } from 'node:test';
+import { startMockMarketplace } from './mock-marketplace.mjs';
 
 export const PKG_DIR = fileURLToPath(new URL('../../pkg/', import.meta.url));
 
@@ -43,28 +45,39 @@ function itemsFor(parameters, items) {
   return Array.isArray(parameters) ? parameters.map(() => ({ json: {} })) : [{ json: {} }];
 }
 
-/** mp.execute for the mittwald node against the mock. */
-export function runMittwald(mp, mock, parameters, extra = {}) {
-  return mp.execute({
-    node: 'mittwald',
-    parameters,
-    items: itemsFor(parameters, extra.items),
-    credentials: { ...mock.credentials.mittwald },
-    retry: FAST_RETRY,
-    ...extra,
-  });
+/** A runner `(mp, mock, parameters, extra = {})` that calls mp.execute for `node` with the mock's `credentialsKey` credentials. */
+function runnerFor(node, credentialsKey) {
+  return (mp, mock, parameters, extra = {}) =>
+    mp.execute({
+      node,
+      parameters,
+      items: itemsFor(parameters, extra.items),
+      credentials: { ...mock.credentials[credentialsKey] },
+      retry: FAST_RETRY,
+      ...extra,
+    });
 }
 
+/** mp.execute for the mittwald node against the mock. */
+export const runMittwald = runnerFor('mittwald', 'mittwald');
+
 /** mp.execute for the Interworks node against the mock. */
-export function runInterworks(mp, mock, parameters, extra = {}) {
-  return mp.execute({
-    node: 'interworksCloud',
-    parameters,
-    items: itemsFor(parameters, extra.items),
-    credentials: { ...mock.credentials.interworks },
-    retry: FAST_RETRY,
-    ...extra,
+export const runInterworks = runnerFor('interworksCloud', 'interworks');
+
+/**
+ * Registers the usual hooks of a test file: load the package and start a mock marketplace
+ * (with `options`) before all tests, close it after them, reset it before each test.
+ * Returns `{ mp, mock }`, filled in by the `before` hook.
+ */
+export function useMockMarketplace(options) {
+  const env = { mp: undefined, mock: undefined };
+  before(async () => {
+    env.mp = await loadPackage();
+    env.mock = await startMockMarketplace(options);
   });
+  after(() => env.mock?.close());
+  beforeEach(() => env.mock.reset());
+  return env;
 }
 
 /** Awaits a promise that must reject; returns the error. */
