@@ -29,7 +29,9 @@ pub mod prelude {
     pub use crate::describe::{Choice, Property};
     pub use crate::error::NodeError;
     pub use crate::http::{Method, Request, Response};
-    pub use crate::node::{return_all_fields, Input, Node, Operation, Paging, Plan, Resource, VendorError};
+    pub use crate::node::{
+        return_all_fields, Input, Node, Operation, Paging, Plan, Poll, Polled, Resource, VendorError,
+    };
     pub use crate::params::Params;
     pub use serde_json::{json, Map, Value};
 }

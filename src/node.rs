@@ -69,9 +69,12 @@ impl Input<'_> {
     }
 }
 
-pub struct Plan {
-    pub request: Request,
-    pub expect: Expect,
+/// What to do for one item, decided before anything is sent.
+pub enum Plan {
+    /// Send a request and read the answer.
+    Call { request: Request, expect: Expect },
+    /// Nothing to send: the output follows from the input alone.
+    Done(Vec<Value>),
 }
 
 pub enum Expect {
@@ -79,6 +82,10 @@ pub enum Expect {
     Item(Shape),
     /// One output item per element of the answer's array, following pages when asked to.
     List(Option<Paging>),
+    /// The answer decides what comes next (e.g. create, then wait until the thing is ready).
+    Then(Box<dyn FnOnce(Value) -> Result<Plan, NodeError>>),
+    /// Ask the same (idempotent) request again until the answer says it is settled.
+    Poll(Poll),
 }
 
 /// Offset pagination: `limit`/`skip` query parameters and a total-count header.
@@ -92,17 +99,48 @@ pub struct Paging {
     pub max_items: Option<u64>,
 }
 
+/// Repeats a read with growing pauses until `check` settles it or `max_wait_ms` of waiting is spent.
+pub struct Poll {
+    pub check: Box<dyn Fn(Value) -> Result<Polled, NodeError>>,
+    pub first_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub max_wait_ms: u64,
+}
+
+pub enum Polled {
+    /// Settled: this is the output item.
+    Ready(Value),
+    /// Not yet; the text says what it is still doing, for the time-out message.
+    Pending(String),
+}
+
 impl Plan {
     pub fn item(request: Request) -> Self {
-        Plan { request, expect: Expect::Item(Box::new(Ok)) }
+        Plan::Call { request, expect: Expect::Item(Box::new(Ok)) }
     }
 
     pub fn shaped(request: Request, shape: impl FnOnce(Value) -> Result<Value, NodeError> + 'static) -> Self {
-        Plan { request, expect: Expect::Item(Box::new(shape)) }
+        Plan::Call { request, expect: Expect::Item(Box::new(shape)) }
     }
 
     pub fn list(request: Request, paging: Option<Paging>) -> Self {
-        Plan { request, expect: Expect::List(paging) }
+        Plan::Call { request, expect: Expect::List(paging) }
+    }
+
+    pub fn then(request: Request, next: impl FnOnce(Value) -> Result<Plan, NodeError> + 'static) -> Self {
+        Plan::Call { request, expect: Expect::Then(Box::new(next)) }
+    }
+
+    pub fn poll(request: Request, poll: Poll) -> Self {
+        Plan::Call { request, expect: Expect::Poll(poll) }
+    }
+
+    /// The first request this plan sends, if any.
+    pub fn request(&self) -> Option<&Request> {
+        match self {
+            Plan::Call { request, .. } => Some(request),
+            Plan::Done(_) => None,
+        }
     }
 }
 

@@ -6,9 +6,9 @@ use serde_json::{json, Map, Value};
 
 use crate::credential::{Credential, Values};
 use crate::error::NodeError;
-use crate::host::{Auth, Host, Outgoing};
+use crate::host::{Auth, Host, LocalFuture, Outgoing};
 use crate::http::{snippet, Request, Response};
-use crate::node::{Expect, Input, Node, Paging, Plan};
+use crate::node::{Expect, Input, Node, Paging, Plan, Poll, Polled};
 use crate::params::Params;
 use crate::redact::{redact_text, redact_value};
 use crate::retry::{self, RetryPolicy};
@@ -197,14 +197,42 @@ fn prepare(
 }
 
 impl Session<'_> {
-    async fn run(&self, plan: Plan) -> Result<Vec<Value>, NodeError> {
-        match plan.expect {
-            Expect::Item(shape) => {
-                let body = self.send(&plan.request).await?.json()?;
-                Ok(vec![shape(body)?])
+    fn run(&self, plan: Plan) -> LocalFuture<'_, Result<Vec<Value>, NodeError>> {
+        // Boxed: a `Then` step runs the plan its answer produced.
+        Box::pin(async move {
+            let (request, expect) = match plan {
+                Plan::Done(values) => return Ok(values),
+                Plan::Call { request, expect } => (request, expect),
+            };
+            match expect {
+                Expect::Item(shape) => Ok(vec![shape(self.send(&request).await?.json()?)?]),
+                Expect::List(None) => list_elements(self.send(&request).await?),
+                Expect::List(Some(paging)) => self.paginate(request, &paging).await,
+                Expect::Then(next) => self.run(next(self.send(&request).await?.json()?)?).await,
+                Expect::Poll(poll) => self.poll(&request, &poll).await,
             }
-            Expect::List(None) => list_elements(self.send(&plan.request).await?),
-            Expect::List(Some(paging)) => self.paginate(plan.request, &paging).await,
+        })
+    }
+
+    /// Reads until settled. Time is counted in the pauses taken, so no clock is needed and a
+    /// slow vendor cannot stretch the bound by much more than one request.
+    async fn poll(&self, request: &Request, poll: &Poll) -> Result<Vec<Value>, NodeError> {
+        let mut waited = 0u64;
+        let mut delay = poll.first_delay_ms;
+        loop {
+            match (poll.check)(self.send(request).await?.json()?)? {
+                Polled::Ready(value) => return Ok(vec![value]),
+                Polled::Pending(state) if waited >= poll.max_wait_ms => {
+                    return Err(NodeError::api(format!("Still {state} after waiting {} s", waited / 1000))
+                        .with_description("Raise the maximum wait, or look at it again later with a Get"));
+                }
+                Polled::Pending(_) => {
+                    let pause = delay.min(poll.max_wait_ms - waited);
+                    self.host.sleep(pause).await;
+                    waited += pause;
+                    delay = (delay.saturating_mul(3) / 2).min(poll.max_delay_ms);
+                }
+            }
         }
     }
 
@@ -321,6 +349,20 @@ mod tests {
             Ok(Plan::list(Request::get("/things"), Some(Paging::from_params(&input.params, 2)?)))
         })
         .public();
+        let make = Operation::new("make", "Make", "Make a thing and wait for it", |input| {
+            let max_wait_ms = input.params.integer("maxWait", 0, 100_000)?.unwrap_or(1000) as u64;
+            Ok(Plan::then(Request::post("/things").json(json!({})), move |made| {
+                let id = made["id"].as_str().unwrap_or_default().to_string();
+                let check = |thing: Value| match thing["state"].as_str() {
+                    Some("ready") => Ok(Polled::Ready(thing)),
+                    Some("broken") => Err(NodeError::api("broken")),
+                    other => Ok(Polled::Pending(other.unwrap_or("unknown").to_string())),
+                };
+                let poll = Poll { check: Box::new(check), first_delay_ms: 100, max_delay_ms: 200, max_wait_ms };
+                Ok(Plan::poll(Request::get("/things/{id}").path_param("id", &id)?, poll))
+            }))
+        });
+        let echo = Operation::new("echo", "Echo", "Echo the item", |input| Ok(Plan::Done(vec![input.json.clone()])));
         Registry {
             nodes: vec![Node {
                 name: "demo",
@@ -329,7 +371,7 @@ mod tests {
                 icon: "demo.svg",
                 credential: Some("demoApi"),
                 default_base_url: Some("http://demo.test"),
-                resources: vec![Resource { value: "thing", name: "Thing", operations: vec![get, list] }],
+                resources: vec![Resource { value: "thing", name: "Thing", operations: vec![get, list, make, echo] }],
                 vendor_error: |r| VendorError {
                     message: r.json().ok().and_then(|b| b["msg"].as_str().map(String::from)).unwrap_or_default(),
                     description: None,
@@ -425,5 +467,44 @@ mod tests {
         let result = block_on(execute(&registry(), without, &host));
         assert_eq!(result.error.unwrap().message, "\"Get\" needs a \"Demo API\" credential");
         assert_eq!(host.sent().len(), 1);
+    }
+
+    fn make(max_wait: u64) -> Value {
+        json!([{ "parameters": { "resource": "thing", "operation": "make", "maxWait": max_wait } }])
+    }
+
+    #[test]
+    fn a_create_is_sent_once_then_read_until_ready_with_growing_pauses() {
+        let host = MockHost::new(vec![
+            MockHost::reply(201, &[], r#"{"id":"t1","state":"new"}"#),
+            MockHost::reply(200, &[], r#"{"id":"t1","state":"busy"}"#),
+            MockHost::reply(200, &[], r#"{"id":"t1","state":"busy"}"#),
+            MockHost::reply(200, &[], r#"{"id":"t1","state":"busy"}"#),
+            MockHost::reply(200, &[], r#"{"id":"t1","state":"ready"}"#),
+        ]);
+        let result = block_on(execute(&registry(), request(make(1000), false), &host));
+        assert_eq!(result.items[0].json["state"], "ready");
+        let methods: Vec<_> = host.sent().iter().map(|o| o.method.as_str()).collect();
+        assert_eq!(methods, ["POST", "GET", "GET", "GET", "GET"]);
+        assert_eq!(host.sleeps(), vec![100, 150, 200]);
+    }
+
+    #[test]
+    fn polling_gives_up_after_the_maximum_wait_and_says_the_last_state() {
+        let busy = MockHost::reply(200, &[], r#"{"id":"t1","state":"busy"}"#);
+        let host = MockHost::new(vec![MockHost::reply(201, &[], r#"{"id":"t1"}"#), busy.clone(), busy.clone(), busy]);
+        let result = block_on(execute(&registry(), request(make(250), false), &host));
+        assert_eq!(result.error.unwrap().message, "Still busy after waiting 0 s");
+        assert_eq!(host.sleeps(), vec![100, 150]);
+        assert_eq!(host.sent().iter().filter(|o| o.method == crate::http::Method::Post).count(), 1);
+    }
+
+    #[test]
+    fn a_plan_without_a_request_sends_nothing() {
+        let host = MockHost::new(vec![]);
+        let items = json!([{ "json": { "a": 1 }, "parameters": { "resource": "thing", "operation": "echo" } }]);
+        let result = block_on(execute(&registry(), request(items, false), &host));
+        assert_eq!(result.items[0].json, json!({ "a": 1 }));
+        assert!(host.sent().is_empty());
     }
 }

@@ -181,9 +181,9 @@ mod tests {
             json!({ "addonCreatePath": "/api/Example/Addons/Create/" }),
         )
         .unwrap();
-        assert_eq!(plan.request.path, "api/Example/Addons/Create");
+        assert_eq!(plan.request().unwrap().path, "api/Example/Addons/Create");
         assert_eq!(
-            plan.request.body.unwrap(),
+            plan.request().unwrap().body.clone().unwrap(),
             json!({
                 "ID": "sub-1", "ActionType": "None",
                 "Addons": [{ "ProductID": "P1", "Name": "Domain", "ActionType": "Provision", "Quantity": 2,

@@ -81,8 +81,11 @@ mod tests {
             json!({ "returnAll": false, "limit": 7, "filters": { "tags": ["a", "b"], "orderable": ["full"], "name": "pro" } }),
         )
         .unwrap();
-        assert_eq!(plan.request.url("http://x"), "http://x/v2/articles?tags=a&tags=b&orderable=full&name=pro");
-        let Expect::List(Some(paging)) = plan.expect else { panic!("expected paging") };
+        assert_eq!(
+            plan.request().unwrap().url("http://x"),
+            "http://x/v2/articles?tags=a&tags=b&orderable=full&name=pro"
+        );
+        let Plan::Call { expect: Expect::List(Some(paging)), .. } = plan else { panic!("expected paging") };
         assert_eq!(paging.max_items, Some(7));
     }
 
@@ -95,7 +98,7 @@ mod tests {
     #[test]
     fn article_ids_are_encoded_into_one_segment() {
         let plan = prepare(get(), json!({ "articleId": "../../v2/secret?x" })).unwrap();
-        assert_eq!(plan.request.path, "/v2/articles/..%2F..%2Fv2%2Fsecret%3Fx");
+        assert_eq!(plan.request().unwrap().path, "/v2/articles/..%2F..%2Fv2%2Fsecret%3Fx");
         let error = prepare(get(), json!({ "articleId": ".." })).err().unwrap();
         assert!(error.message.contains("\"Article ID\""));
     }

@@ -93,21 +93,24 @@ mod tests {
             "consentedScopes": "[\"a\",\"b\"]", "variantKey": ""
         }))
         .unwrap();
-        assert_eq!(plan.request.path, format!("/v2/extensions/{EXT}/order"));
-        assert_eq!(plan.request.body, Some(json!({ "consentedScopes": ["a", "b"], "projectId": ID })));
+        assert_eq!(plan.request().unwrap().path, format!("/v2/extensions/{EXT}/order"));
+        assert_eq!(plan.request().unwrap().body, Some(json!({ "consentedScopes": ["a", "b"], "projectId": ID })));
     }
 
     #[test]
     fn customer_is_the_default_target_and_variant_is_sent_when_set() {
         let plan = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": [], "variantKey": "pro" }))
             .unwrap();
-        assert_eq!(plan.request.body, Some(json!({ "consentedScopes": [], "customerId": ID, "variantKey": "pro" })));
+        assert_eq!(
+            plan.request().unwrap().body,
+            Some(json!({ "consentedScopes": [], "customerId": ID, "variantKey": "pro" }))
+        );
     }
 
     #[test]
     fn without_the_picker_the_given_id_decides_and_two_ids_are_refused() {
         let plan = prepare(json!({ "extensionId": EXT, "projectId": ID })).unwrap();
-        assert_eq!(plan.request.body.unwrap()["projectId"], ID);
+        assert_eq!(plan.request().unwrap().body.clone().unwrap()["projectId"], ID);
         let error = prepare(json!({ "extensionId": EXT, "projectId": ID, "customerId": ID })).err().unwrap();
         assert!(error.message.starts_with("Parameter \"Project Id\" of item 0 cannot be given together"));
     }
