@@ -67,12 +67,6 @@ impl Credential {
         }
         secrets
     }
-
-    /// The non-secret fields, which operations may read as settings.
-    pub fn settings(&self, values: &Values) -> Values {
-        let secret: Vec<&str> = self.properties.iter().filter(|p| p.is_secret()).map(|p| p.name.as_str()).collect();
-        values.iter().filter(|(k, _)| !secret.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
 }
 
 /// The usual base-URL field: prefilled with the vendor's production URL, editable for staging or mocks.

@@ -59,13 +59,14 @@ pub struct Input<'a> {
     pub params: Params<'a>,
     /// The incoming item's JSON.
     pub json: &'a Value,
-    /// The credential's non-secret fields (paths, options), for operations whose route is configurable.
-    pub settings: &'a Map<String, Value>,
+    /// The credential's fields, for operations whose route is configurable or that check secrets
+    /// themselves (whatever reaches an output is redacted all the same).
+    pub credentials: &'a Map<String, Value>,
 }
 
 impl Input<'_> {
     pub fn setting(&self, name: &str) -> Option<&str> {
-        self.settings.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+        self.credentials.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
     }
 }
 

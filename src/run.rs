@@ -120,14 +120,13 @@ async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> 
         _ => None,
     };
     let base_url = base_url(node, credential, values, request.base_url.as_deref())?;
-    let settings = credential.map(|c| c.settings(values)).unwrap_or_default();
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
     let plans: Vec<Result<Plan, NodeError>> = request
         .items
         .iter()
         .enumerate()
-        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, &settings))
+        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, values))
         .collect();
     if !request.continue_on_fail {
         if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
@@ -175,7 +174,7 @@ fn prepare(
     missing_credential: Option<&Credential>,
     item: &ItemIn,
     index: usize,
-    settings: &Values,
+    credentials: &Values,
 ) -> Result<Plan, NodeError> {
     let selector = Params::new(&item.parameters, index, &[]);
     let resource = selector.required_text("resource")?;
@@ -192,7 +191,7 @@ fn prepare(
         return Err(NodeError::input(message).at_item(index));
     }
     let input =
-        Input { params: Params::new(&item.parameters, index, &operation.properties), json: &item.json, settings };
+        Input { params: Params::new(&item.parameters, index, &operation.properties), json: &item.json, credentials };
     (operation.prepare)(&input).map_err(|e| e.at_item(index))
 }
 

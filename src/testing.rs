@@ -60,19 +60,19 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Prepares `operation` for one item with these parameters and credential settings, as `run` would.
+/// Prepares `operation` for one item with these parameters and credential values, as `run` would.
 pub fn prepare(
     operation: &crate::node::Operation,
     item: usize,
     params: serde_json::Value,
-    settings: serde_json::Value,
+    credentials: serde_json::Value,
 ) -> Result<crate::node::Plan, crate::error::NodeError> {
     let params = params.as_object().expect("params are an object").clone();
-    let settings = settings.as_object().expect("settings are an object").clone();
+    let credentials = credentials.as_object().expect("credentials are an object").clone();
     let input = crate::node::Input {
         params: crate::params::Params::new(&params, item, &operation.properties),
         json: &serde_json::Value::Null,
-        settings: &settings,
+        credentials: &credentials,
     };
     (operation.prepare)(&input)
 }
