@@ -2,12 +2,13 @@
 
 mod interworks;
 mod mittwald;
+mod yamdu;
 
 use crate::run::Registry;
 
 pub fn registry() -> Registry {
     Registry {
-        nodes: vec![mittwald::node(), interworks::node()],
-        credentials: vec![mittwald::credential(), interworks::credential()],
+        nodes: vec![mittwald::node(), interworks::node(), yamdu::node()],
+        credentials: vec![mittwald::credential(), interworks::credential(), yamdu::credential()],
     }
 }

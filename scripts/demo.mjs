@@ -91,7 +91,7 @@ const PROJECT_ID = '7d6c5b4a-3f2e-4d1c-9b0a-8f7e6d5c4b3a';
 console.log(bold('marketplace nodes demo'));
 const nodes = await mp.nodes();
 console.log(`nodes: ${nodes.map((n) => `${n.displayName} (${n.name})`).join(', ')}`);
-console.log(`mock marketplace: ${mock.url}  (mittwald /v2, Interworks connector /API)`);
+console.log(`mock marketplace: ${mock.url}  (mittwald /v2, Interworks connector /API, Yamdu /api/orders)`);
 
 async function run(node, parameters, credentials, extra = {}) {
   const from = mock.requests.length;
@@ -170,6 +170,30 @@ try {
     console.log(`  got:  Code ${out[0].json.Code}, Result (new external id) ${out[0].json.Result}`);
     check(out[0].json.Code === 0, 'Code 0');
     check(sent.length === 1 && sent[0].headers['x-cloudplatform-applicationid'] === interworksCredentials.applicationId, 'authenticated request');
+  });
+
+  await step('Webgate Yamdu · Create Order and wait until packed', async () => {
+    const { out, sent } = await run(
+      'yamdu',
+      {
+        resource: 'order',
+        operation: 'create',
+        product: 'Yamdu FREE',
+        client: 'new',
+        clientName: 'Constantin Film',
+        project: 'new',
+        projectName: 'OSD Yamdu Free',
+        userEmail: 'nicecustomer@gmx.com',
+        userLogin: 'custy1',
+        waitUntilPacked: true,
+        pollIntervalMs: 200,
+      },
+      { ...mock.credentials.yamdu },
+    );
+    const order = out[0].json;
+    console.log(`  got:  order ${order.order_hash}, state ${order.state}, client ${order.client_id}, project ${order.project_id}`);
+    check(order.state === 'packed', `state packed, got ${order.state}`);
+    check(sent.filter((r) => r.method === 'POST').length === 1 && sent.length === 4, 'one create, then three reads (pending, packing, packed)');
   });
 
   await step('Deliberately bad input · Order Extension with customer id "12345"', async () => {

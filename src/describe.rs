@@ -216,6 +216,11 @@ impl Property {
         self
     }
 
+    /// This property as seen under one resource and operation: its own display conditions plus those.
+    pub fn shown_for<'a>(&'a self, resource: &'a str, operation: &'a str) -> Shown<'a> {
+        Shown { property: self, resource, operation }
+    }
+
     pub fn is_secret(&self) -> bool {
         self.type_options.get("password") == Some(&Value::Bool(true))
     }
@@ -252,4 +257,49 @@ impl Property {
 /// Finds a property by name, however deep it is nested.
 pub fn find_property<'a>(properties: impl IntoIterator<Item = &'a Property>, name: &str) -> Option<&'a Property> {
     properties.into_iter().find_map(|p| if p.name == name { Some(p) } else { find_property(p.children(), name) })
+}
+
+/// A property serialized with extra `show` conditions, without copying it.
+pub struct Shown<'a> {
+    property: &'a Property,
+    resource: &'a str,
+    operation: &'a str,
+}
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let p = self.property;
+        let mut display = p.display_options.clone().unwrap_or_default();
+        display.show.insert("resource".into(), Value::Array(vec![Value::from(self.resource)]));
+        display.show.insert("operation".into(), Value::Array(vec![Value::from(self.operation)]));
+        let mut s = serializer.serialize_struct("Property", 12)?;
+        s.serialize_field("displayName", &p.display_name)?;
+        s.serialize_field("name", &p.name)?;
+        s.serialize_field("type", &p.kind)?;
+        s.serialize_field("default", &p.default)?;
+        if p.required {
+            s.serialize_field("required", &true)?;
+        }
+        if let Some(description) = &p.description {
+            s.serialize_field("description", description)?;
+        }
+        if let Some(placeholder) = &p.placeholder {
+            s.serialize_field("placeholder", placeholder)?;
+        }
+        if let Some(hint) = &p.hint {
+            s.serialize_field("hint", hint)?;
+        }
+        if let Some(options) = &p.options {
+            s.serialize_field("options", options)?;
+        }
+        s.serialize_field("displayOptions", &display)?;
+        if !p.type_options.is_empty() {
+            s.serialize_field("typeOptions", &p.type_options)?;
+        }
+        if p.no_data_expression {
+            s.serialize_field("noDataExpression", &true)?;
+        }
+        s.end()
+    }
 }

@@ -38,12 +38,14 @@ pub struct Request {
     pub method: Method,
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// Headers the API defines as parameters; authentication is added by the runtime.
+    pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
 }
 
 impl Request {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        Request { method, path: path.into(), query: Vec::new(), body: None }
+        Request { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None }
     }
 
     pub fn get(path: impl Into<String>) -> Self {
@@ -81,6 +83,11 @@ impl Request {
     pub fn set_query(&mut self, name: &str, value: impl Into<String>) {
         self.query.retain(|(n, _)| n != name);
         self.query.push((name.into(), value.into()));
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
     }
 
     pub fn json(mut self, body: Value) -> Self {

@@ -9,6 +9,7 @@ pub mod error;
 pub mod host;
 pub mod http;
 pub mod node;
+pub mod openapi;
 pub mod params;
 pub mod redact;
 pub mod retry;

@@ -1,5 +1,9 @@
 //! What a node is: a registry of resources → operations, each with its form and its request plan.
 
+use std::cell::RefCell;
+
+use serde::ser::SerializeSeq;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::describe::{Choice, Property};
@@ -62,9 +66,19 @@ pub struct Input<'a> {
     /// The credential's fields, for operations whose route is configurable or that check secrets
     /// themselves (whatever reaches an output is redacted all the same).
     pub credentials: &'a Map<String, Value>,
+    /// Values this run must never show, collected while items are prepared.
+    pub secrets: &'a RefCell<Vec<String>>,
 }
 
 impl Input<'_> {
+    /// Treats `value` (e.g. a token given as a parameter) like a credential: it is redacted from
+    /// every output item and error of this run, whatever the vendor echoes.
+    pub fn secret(&self, value: &str) {
+        if !value.is_empty() {
+            self.secrets.borrow_mut().push(value.to_string());
+        }
+    }
+
     pub fn setting(&self, name: &str) -> Option<&str> {
         self.credentials.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
     }
@@ -87,6 +101,16 @@ pub enum Expect {
     Then(Box<dyn FnOnce(Value) -> Result<Plan, NodeError>>),
     /// Ask the same (idempotent) request again until the answer says it is settled.
     Poll(Poll),
+    /// The answer is a file or text: one output item carrying it as binary data.
+    File { file_name: String },
+}
+
+/// A file an output item carries (n8n binary data; bytes and media type for plain JS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub data: Vec<u8>,
+    pub mime_type: String,
+    pub file_name: String,
 }
 
 /// Offset pagination: `limit`/`skip` query parameters and a total-count header.
@@ -130,6 +154,11 @@ impl Plan {
 
     pub fn then(request: Request, next: impl FnOnce(Value) -> Result<Plan, NodeError> + 'static) -> Self {
         Plan::Call { request, expect: Expect::Then(Box::new(next)) }
+    }
+
+    /// The answer is a file: `file_name` unless the vendor names it (Content-Disposition).
+    pub fn file(request: Request, file_name: impl Into<String>) -> Self {
+        Plan::Call { request, expect: Expect::File { file_name: file_name.into() } }
     }
 
     pub fn poll(request: Request, poll: Poll) -> Self {
@@ -220,28 +249,37 @@ impl Node {
         self.resources.iter().flat_map(|r| &r.operations).any(|o| o.public)
     }
 
-    /// n8n's `INodeTypeDescription`.
+    /// n8n's `INodeTypeDescription`, as a value (for tests and tools).
     pub fn description(&self) -> Value {
-        json!({
-            "displayName": self.display_name,
-            "name": self.name,
-            "icon": format!("file:{}", self.icon),
-            "group": ["transform"],
-            "version": 1,
-            "subtitle": "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
-            "description": self.description,
-            "defaults": { "name": self.display_name },
-            "inputs": ["main"],
-            "outputs": ["main"],
-            "usableAsTool": true,
-            "credentials": self.credential.map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": !self.has_public_operations() })]),
-            "properties": self.properties(),
-        })
+        serde_json::from_str(&self.description_json()).expect("descriptions are JSON")
     }
 
-    /// Resource picker, one operation picker per resource, then each operation's fields shown only
-    /// for it: the form a user sees, derived from the registry.
-    fn properties(&self) -> Vec<Property> {
+    /// n8n's `INodeTypeDescription` as JSON text, written straight from the registry: with hundreds
+    /// of operations this runs at every host start, so nothing is copied on the way.
+    pub fn description_json(&self) -> String {
+        let credentials: Vec<Value> = self
+            .credential
+            .map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": !self.has_public_operations() })]);
+        let view = DescriptionView {
+            display_name: self.display_name,
+            name: self.name,
+            icon: format!("file:{}", self.icon),
+            group: ["transform"],
+            version: 1,
+            subtitle: "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
+            description: self.description,
+            defaults: json!({ "name": self.display_name }),
+            inputs: ["main"],
+            outputs: ["main"],
+            usable_as_tool: true,
+            credentials,
+            properties: PropertiesView(self),
+        };
+        serde_json::to_string(&view).expect("descriptions serialize")
+    }
+
+    /// Resource picker and one operation picker per resource: the top of the form.
+    fn pickers(&self) -> Vec<Property> {
         let resource_choices = self.resources.iter().map(|r| Choice::new(r.name, r.value)).collect();
         let mut properties = vec![Property::options("resource", "Resource", resource_choices).no_expressions()];
         for resource in &self.resources {
@@ -261,16 +299,45 @@ impl Node {
                     .show_when("resource", &[json!(resource.value)]),
             );
         }
-        for resource in &self.resources {
+        properties
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DescriptionView<'a> {
+    display_name: &'a str,
+    name: &'a str,
+    icon: String,
+    group: [&'a str; 1],
+    version: u8,
+    subtitle: &'a str,
+    description: &'a str,
+    defaults: Value,
+    inputs: [&'a str; 1],
+    outputs: [&'a str; 1],
+    usable_as_tool: bool,
+    credentials: Vec<Value>,
+    properties: PropertiesView<'a>,
+}
+
+/// The pickers, then each operation's fields shown only for it.
+struct PropertiesView<'a>(&'a Node);
+
+impl Serialize for PropertiesView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for picker in self.0.pickers() {
+            seq.serialize_element(&picker)?;
+        }
+        for resource in &self.0.resources {
             for operation in &resource.operations {
-                properties.extend(operation.properties.iter().map(|p| {
-                    p.clone()
-                        .show_when("resource", &[json!(resource.value)])
-                        .show_when("operation", &[json!(operation.value)])
-                }));
+                for property in &operation.properties {
+                    seq.serialize_element(&property.shown_for(resource.value, &operation.value))?;
+                }
             }
         }
-        properties
+        seq.end()
     }
 }
 

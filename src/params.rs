@@ -38,6 +38,23 @@ impl<'a> Params<'a> {
         self.values.get(name).filter(|v| !v.is_null())
     }
 
+    /// Whether the user gave `name` at all (an added collection field, an explicit `false`).
+    pub fn has(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+
+    /// Any JSON value: taken as is, or parsed when given as JSON text; empty text counts as not set.
+    pub fn json(&self, name: &str) -> Result<Option<Value>, NodeError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => serde_json::from_str(s)
+                .map(Some)
+                .map_err(|e| self.invalid(name, format!("must be JSON; the text is not valid JSON ({e})"))),
+            Some(other) => Ok(Some(other.clone())),
+        }
+    }
+
     /// A text value; empty text counts as not set.
     pub fn text(&self, name: &str) -> Result<Option<String>, NodeError> {
         match self.raw(name) {
@@ -209,7 +226,7 @@ pub fn is_uuid(text: &str) -> bool {
         })
 }
 
-fn kind_of(value: &Value) -> &'static str {
+pub fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "nothing",
         Value::Bool(_) => "true/false",

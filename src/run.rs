@@ -1,6 +1,8 @@
 //! One execution of a node over all its items:
 //! input item → parameters → validated request plan → transport → response → output item.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -8,7 +10,7 @@ use crate::credential::{Credential, Values};
 use crate::error::NodeError;
 use crate::host::{Auth, Host, LocalFuture, Outgoing};
 use crate::http::{snippet, Request, Response};
-use crate::node::{Expect, Input, Node, Paging, Plan, Poll, Polled};
+use crate::node::{Expect, File, Input, Node, Paging, Plan, Poll, Polled};
 use crate::params::Params;
 use crate::redact::{redact_text, redact_value};
 use crate::retry::{self, RetryPolicy};
@@ -62,7 +64,19 @@ pub struct ExecuteResult {
 #[serde(rename_all = "camelCase")]
 pub struct ItemOut {
     pub json: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary: Option<BinaryOut>,
     pub paired_item: PairedItem,
+}
+
+/// A file as it crosses the boundary: n8n's binary-data fields, the bytes in Base64.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BinaryOut {
+    pub data: String,
+    pub mime_type: String,
+    pub file_name: String,
+    pub file_size: usize,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -72,11 +86,12 @@ pub struct PairedItem {
 
 /// Runs the request; the result carries either all output items or the error that stopped the run.
 pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Host) -> ExecuteResult {
-    let secrets = secrets_of(registry, &request);
-    let mut result = match run(registry, &request, host).await {
+    let secrets = RefCell::new(secrets_of(registry, &request));
+    let mut result = match run(registry, &request, host, &secrets).await {
         Ok(items) => ExecuteResult { items, error: None },
         Err(error) => ExecuteResult { items: Vec::new(), error: Some(error) },
     };
+    let secrets = secrets.into_inner();
     for item in &mut result.items {
         redact_value(&mut item.json, &secrets);
     }
@@ -106,7 +121,12 @@ struct Session<'a> {
     retry: RetryPolicy,
 }
 
-async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> Result<Vec<ItemOut>, NodeError> {
+async fn run(
+    registry: &Registry,
+    request: &ExecuteRequest,
+    host: &dyn Host,
+    secrets: &RefCell<Vec<String>>,
+) -> Result<Vec<ItemOut>, NodeError> {
     let node =
         registry.node(&request.node).ok_or_else(|| NodeError::input(format!("Unknown node \"{}\"", request.node)))?;
     let no_values = Values::new();
@@ -126,7 +146,7 @@ async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> 
         .items
         .iter()
         .enumerate()
-        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, values))
+        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, values, secrets))
         .collect();
     if !request.continue_on_fail {
         if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
@@ -142,8 +162,8 @@ async fn run(registry: &Registry, request: &ExecuteRequest, host: &dyn Host) -> 
             Err(error) => Err(error),
         };
         match outcome {
-            Ok(values) => output.extend(values.into_iter().map(|json| ItemOut::new(as_object(json), index))),
-            Err(error) if request.continue_on_fail => output.push(ItemOut::new(error_json(&error), index)),
+            Ok(values) => output.extend(values.into_iter().map(|out| out.into_item(index))),
+            Err(error) if request.continue_on_fail => output.push(Out::Json(error_json(&error)).into_item(index)),
             Err(error) => return Err(error),
         }
     }
@@ -175,6 +195,7 @@ fn prepare(
     item: &ItemIn,
     index: usize,
     credentials: &Values,
+    secrets: &RefCell<Vec<String>>,
 ) -> Result<Plan, NodeError> {
     let selector = Params::new(&item.parameters, index, &[]);
     let resource = selector.required_text("resource")?;
@@ -190,25 +211,31 @@ fn prepare(
         let message = format!("\"{}\" needs a \"{}\" credential", operation.name, credential.display_name);
         return Err(NodeError::input(message).at_item(index));
     }
-    let input =
-        Input { params: Params::new(&item.parameters, index, &operation.properties), json: &item.json, credentials };
+    let input = Input {
+        params: Params::new(&item.parameters, index, &operation.properties),
+        json: &item.json,
+        credentials,
+        secrets,
+    };
     (operation.prepare)(&input).map_err(|e| e.at_item(index))
 }
 
 impl Session<'_> {
-    fn run(&self, plan: Plan) -> LocalFuture<'_, Result<Vec<Value>, NodeError>> {
+    fn run(&self, plan: Plan) -> LocalFuture<'_, Result<Vec<Out>, NodeError>> {
         // Boxed: a `Then` step runs the plan its answer produced.
         Box::pin(async move {
             let (request, expect) = match plan {
-                Plan::Done(values) => return Ok(values),
+                Plan::Done(values) => return Ok(values.into_iter().map(Out::Json).collect()),
                 Plan::Call { request, expect } => (request, expect),
             };
+            let json = |values: Vec<Value>| values.into_iter().map(Out::Json).collect();
             match expect {
-                Expect::Item(shape) => Ok(vec![shape(self.send(&request).await?.json()?)?]),
-                Expect::List(None) => list_elements(self.send(&request).await?),
-                Expect::List(Some(paging)) => self.paginate(request, &paging).await,
+                Expect::Item(shape) => Ok(vec![Out::Json(shape(self.send(&request).await?.json()?)?)]),
+                Expect::List(None) => list_elements(self.send(&request).await?).map(json),
+                Expect::List(Some(paging)) => self.paginate(request, &paging).await.map(json),
                 Expect::Then(next) => self.run(next(self.send(&request).await?.json()?)?).await,
-                Expect::Poll(poll) => self.poll(&request, &poll).await,
+                Expect::Poll(poll) => self.poll(&request, &poll).await.map(json),
+                Expect::File { file_name } => Ok(vec![Out::File(file_of(self.send(&request).await?, file_name))]),
             }
         })
     }
@@ -273,6 +300,7 @@ impl Session<'_> {
         if request.body.is_some() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
         }
+        headers.extend(request.headers.iter().cloned());
         let outgoing = Outgoing {
             method: request.method,
             url: request.url(&self.base_url),
@@ -305,6 +333,50 @@ fn list_elements(response: Response) -> Result<Vec<Value>, NodeError> {
 }
 
 /// n8n items are objects; an empty answer is reported as a plain success.
+/// What one plan produced, before it is paired with its input item.
+enum Out {
+    Json(Value),
+    File(File),
+}
+
+impl Out {
+    fn into_item(self, item: usize) -> ItemOut {
+        let (json, binary) = match self {
+            Out::Json(json) => (as_object(json), None),
+            Out::File(file) => {
+                use base64::Engine;
+                let json =
+                    json!({ "fileName": file.file_name, "mimeType": file.mime_type, "fileSize": file.data.len() });
+                let binary = BinaryOut {
+                    data: base64::engine::general_purpose::STANDARD.encode(&file.data),
+                    file_size: file.data.len(),
+                    mime_type: file.mime_type,
+                    file_name: file.file_name,
+                };
+                (json, Some(binary))
+            }
+        };
+        ItemOut { json, binary, paired_item: PairedItem { item } }
+    }
+}
+
+fn file_of(response: Response, fallback_name: String) -> File {
+    let mime_type = response
+        .header("content-type")
+        .map(|t| t.split(';').next().unwrap_or(t).trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let file_name = response.header("content-disposition").and_then(disposition_file_name).unwrap_or(fallback_name);
+    File { data: response.body, mime_type, file_name }
+}
+
+/// `attachment; filename="invoice.pdf"` → `invoice.pdf` (path parts dropped: a name, never a path).
+fn disposition_file_name(header: &str) -> Option<String> {
+    let raw = header.split(';').map(str::trim).find_map(|part| part.strip_prefix("filename="))?;
+    let name = raw.trim_matches('"').rsplit(['/', '\\']).next()?.trim();
+    (!name.is_empty() && name != "." && name != "..").then(|| name.to_string())
+}
+
 fn as_object(value: Value) -> Value {
     match value {
         Value::Object(_) => value,
@@ -322,12 +394,6 @@ fn error_json(error: &NodeError) -> Value {
         json["httpCode"] = json!(code);
     }
     json
-}
-
-impl ItemOut {
-    fn new(json: Value, item: usize) -> Self {
-        ItemOut { json, paired_item: PairedItem { item } }
-    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,7 @@ pub fn prepare(
         params: crate::params::Params::new(&params, item, &operation.properties),
         json: &serde_json::Value::Null,
         credentials: &credentials,
+        secrets: &std::cell::RefCell::new(Vec::new()),
     };
     (operation.prepare)(&input)
 }

@@ -38,8 +38,8 @@ pub fn init(on_panic: Function) {
 
 #[wasm_bindgen(js_name = nodesJson)]
 pub fn nodes_json() -> String {
-    let descriptions: Vec<_> = registry().nodes.iter().map(|n| n.description()).collect();
-    serde_json::to_string(&descriptions).expect("descriptors serialize")
+    let descriptions: Vec<String> = registry().nodes.iter().map(|n| n.description_json()).collect();
+    format!("[{}]", descriptions.join(","))
 }
 
 #[wasm_bindgen(js_name = credentialsJson)]

@@ -65,7 +65,7 @@ fn get_article(base_url: &str) -> Value {
 fn descriptors_are_json_n8n_can_read() {
     let nodes: Value = serde_json::from_str(&wasm::nodes_json()).unwrap();
     let names: Vec<&str> = nodes.as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["mittwald", "interworksCloud"]);
+    assert!(names.starts_with(&["mittwald", "interworksCloud"]), "{names:?}");
     let credentials: Value = serde_json::from_str(&wasm::credentials_json()).unwrap();
     assert_eq!(credentials[0]["name"], "mittwaldApi");
     assert_eq!(credentials[0]["properties"][0]["typeOptions"]["password"], true);

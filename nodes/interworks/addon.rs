@@ -1,180 +1,85 @@
-use crate::prelude::*;
+//! Addon Create / Update / Cancel: the subscription itself stays as it is (`None`); the add-ons the
+//! call acts on carry its ActionType, every other add-on listed is `None`.
 
-use super::{endpoint, result_of};
+use super::definition::{AddonForm, AddonRole, Call, Rules};
 
-const DERIVATIVES: [(&str, i64); 5] =
-    [("Null", 0), ("Subscription", 1), ("Reservation", 2), ("License", 3), ("Reserved Instance", 4)];
+pub static CALLS: [&Call; 3] = [&CREATE, &UPDATE, &CANCEL];
 
-/// Addon Create: the parent subscription is unchanged (`None`), every add-on in the order is `Provision`.
-pub fn create() -> Operation {
-    Operation::new("addonCreate", "Create", "Create add-ons on a subscription", |input| {
-        let p = &input.params;
-        let mut definition = Map::new();
-        definition.insert("ID".into(), json!(p.required_text("subscriptionId")?));
-        definition.insert("ActionType".into(), json!("None"));
-        let addons = p.entries("addons", "addon")?;
-        if addons.is_empty() {
-            return Err(p.invalid("addons", "needs at least one add-on to create"));
-        }
-        let addons = addons.iter().map(|addon| addon_definition(addon, "Provision")).collect::<Result<Vec<_>, _>>()?;
-        definition.insert("Addons".into(), Value::Array(addons));
-        service_fields(&p.group("additionalFields")?, &mut definition)?;
+pub static CREATE: Call = Call {
+    value: "addonCreate",
+    name: "Create",
+    action: "Create add-ons on a subscription",
+    description: "Add add-ons to a subscription in the vendor's system (Addon Create)",
+    title: "Addon Create",
+    setting: "addonCreatePath",
+    default_path: "Addon/Create",
+    rules: Rules { parent: "None", marked: "Provision", addons: AddonRole::Subject("to create") },
+    needs_id: true,
+    addons: Some(AddonForm {
+        marker: Some((
+            "In This Order",
+            "On: the order adds it (Provision). Off: the subscription already has it (None).",
+        )),
+        quantity: "How many of this add-on",
+    }),
+    up_front: &[],
+};
 
-        let request =
-            Request::post(endpoint(input, "addonCreatePath", "Addon/Create")?).json(Value::Object(definition));
-        Ok(Plan::shaped(request, result_of))
-    })
-    .describe("Add add-ons to a subscription in the vendor's system (Addon Create)")
-    .fields(vec![
-        Property::string("subscriptionId", "Subscription ID")
-            .required()
-            .describe("The subscription's ID in the vendor's system: the Result of its Subscription Create"),
-        Property::repeated("addons", "Add-Ons", "addon", "Add-On", addon_fields()).placeholder("Add Add-On"),
-        Property::collection("additionalFields", "Additional Fields", service_field_properties()),
-    ])
-}
+pub static UPDATE: Call = Call {
+    value: "addonUpdate",
+    name: "Update",
+    action: "Update add-ons of a subscription",
+    description: "Change the quantity of a subscription's add-ons in the vendor's system (Addon Update)",
+    title: "Addon Update",
+    setting: "addonUpdatePath",
+    default_path: "Addon/Update",
+    rules: Rules { parent: "None", marked: "Provision", addons: AddonRole::Subject("to update") },
+    needs_id: true,
+    addons: Some(AddonForm {
+        marker: Some(("Changed", "On: its quantity changed (Provision). Off: it stays as it is (None).")),
+        quantity: "The add-on's new total after the change, not the difference",
+    }),
+    up_front: &[],
+};
 
-fn addon_fields() -> Vec<Property> {
-    vec![
-        Property::string("productId", "Product ID").required().describe("The add-on's product ID in your system"),
-        Property::string("name", "Name"),
-        Property::number("quantity", "Quantity", 1.0).type_option("minValue", 1),
-        Property::string("id", "External ID").describe("The add-on's ID in the vendor's system, if it has one"),
-        attribute_list_property(),
-    ]
-}
-
-fn attribute_list_property() -> Property {
-    Property::repeated(
-        "attributes",
-        "Attributes",
-        "attribute",
-        "Attribute",
-        vec![
-            Property::string("id", "Attribute ID").required(),
-            Property::string("value", "Value"),
-            Property::string("name", "Name"),
-            Property::string("code", "Code"),
-            Property::boolean("quantityLinked", "Quantity Linked", false),
-        ],
-    )
-    .placeholder("Add Attribute")
-}
-
-fn addon_definition(addon: &Params, action: &str) -> Result<Value, NodeError> {
-    let mut definition = json!({
-        "ProductID": addon.required_text("productId")?,
-        "ActionType": action,
-        "Quantity": addon.integer("quantity", 1, i32::MAX as i64)?.unwrap_or(1),
-    });
-    if let Some(name) = addon.text("name")? {
-        definition["Name"] = json!(name);
-    }
-    if let Some(id) = addon.text("id")? {
-        definition["ID"] = json!(id);
-    }
-    let attributes = attribute_list(addon)?;
-    if !attributes.is_empty() {
-        definition["AttributeList"] = Value::Object(attributes);
-    }
-    Ok(definition)
-}
-
-/// The wire's `AttributeList` is a map keyed by attribute ID, not an array.
-fn attribute_list(params: &Params) -> Result<Map<String, Value>, NodeError> {
-    let mut map = Map::new();
-    for attribute in params.entries("attributes", "attribute")? {
-        let id = attribute.required_text("id")?;
-        let mut entry = json!({ "ID": id, "QuantityLinked": attribute.boolean("quantityLinked", false)? });
-        for (field, wire) in [("value", "Value"), ("name", "Name"), ("code", "Code")] {
-            if let Some(text) = attribute.text(field)? {
-                entry[wire] = json!(text);
-            }
-        }
-        map.insert(id, entry);
-    }
-    Ok(map)
-}
-
-fn service_field_properties() -> Vec<Property> {
-    vec![
-        Property::json("account", "Account", "{}")
-            .describe("AccountDefinition: ID, Name, Email, ContactDetails, Address…"),
-        Property::json("attributeList", "Subscription Attributes", "{}")
-            .describe("The subscription's AttributeList: a JSON object keyed by attribute ID"),
-        Property::string("billingCycleDuration", "Billing Cycle Duration").placeholder("1"),
-        Property::options(
-            "billingCycleDurationType",
-            "Billing Cycle Duration Type",
-            ["Month", "Year", "Day"].iter().map(|t| Choice::new(*t, *t)).collect(),
-        ),
-        Property::json("customFieldValues", "Custom Field Values", "{}"),
-        Property::options(
-            "derivative",
-            "Derivative",
-            DERIVATIVES.iter().map(|(name, value)| Choice::new(*name, *value)).collect(),
-        ),
-        Property::boolean("isTrial", "Is Trial", false),
-        Property::string("platformSubscriptionId", "Platform Subscription ID")
-            .describe("The platform's SubscriptionID"),
-        Property::string("productId", "Product ID").describe("The subscription's product ID (ProductID)"),
-        Property::number("quantity", "Quantity", 1.0).describe("The subscription's quantity"),
-        Property::string("serviceType", "Service Type"),
-        Property::string("subscriptionName", "Subscription Name"),
-    ]
-}
-
-/// The optional ServiceDefinition fields: only what the user added is sent.
-fn service_fields(fields: &Params, definition: &mut Map<String, Value>) -> Result<(), NodeError> {
-    for (field, wire) in [
-        ("subscriptionName", "Name"),
-        ("productId", "ProductID"),
-        ("serviceType", "ServiceType"),
-        ("platformSubscriptionId", "SubscriptionID"),
-    ] {
-        if let Some(text) = fields.text(field)? {
-            definition.insert(wire.into(), json!(text));
-        }
-    }
-    if let Some(quantity) = fields.integer("quantity", 0, i32::MAX as i64)? {
-        definition.insert("Quantity".into(), json!(quantity));
-    }
-    for (field, wire) in
-        [("account", "Account"), ("attributeList", "AttributeList"), ("customFieldValues", "CustomFieldValues")]
-    {
-        if let Some(object) = fields.object(field)?.filter(|o| !o.is_empty()) {
-            definition.insert(wire.into(), Value::Object(object));
-        }
-    }
-    let duration = fields.text("billingCycleDuration")?;
-    let duration_type = fields.choice("billingCycleDurationType")?;
-    if duration.is_some() || duration_type.is_some() {
-        definition.insert("BillingCycle".into(), json!({ "Duration": duration, "DurationType": duration_type }));
-    }
-    if let Some(derivative) = fields.choice("derivative")? {
-        definition.insert("Derivative".into(), derivative);
-    }
-    if fields.boolean("isTrial", false)? {
-        definition.insert("IsTrial".into(), json!(true));
-    }
-    Ok(())
-}
+pub static CANCEL: Call = Call {
+    value: "addonCancel",
+    name: "Cancel",
+    action: "Cancel add-ons of a subscription",
+    description: "Cancel add-ons of a subscription in the vendor's system (Addon Cancel)",
+    title: "Addon Cancel",
+    setting: "addonCancelPath",
+    default_path: "Addon/Cancel",
+    rules: Rules { parent: "None", marked: "Cancel", addons: AddonRole::Subject("to cancel") },
+    needs_id: true,
+    addons: Some(AddonForm {
+        marker: Some(("Cancel It", "On: cancel this add-on (Cancel). Off: it stays (None).")),
+        quantity: "The add-on's quantity",
+    }),
+    up_front: &[],
+};
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::prelude::*;
 
-    fn prepare(params: Value, settings: Value) -> Result<Plan, NodeError> {
-        crate::testing::prepare(&create(), 0, params, settings)
+    fn prepare(call: &'static super::Call, params: Value, settings: Value) -> Result<Plan, NodeError> {
+        crate::testing::prepare(&call.operation(), 0, params, settings)
+    }
+
+    fn body(plan: Plan) -> Value {
+        plan.request().unwrap().body.clone().unwrap()
     }
 
     #[test]
-    fn builds_the_service_definition_with_action_types_and_attribute_map() {
+    fn create_builds_the_service_definition_with_action_types_and_attribute_map() {
         let plan = prepare(
+            &super::CREATE,
             json!({
                 "subscriptionId": "sub-1",
                 "addons": { "addon": [{ "productId": "P1", "name": "Domain", "quantity": 2,
-                    "attributes": { "attribute": [{ "id": "plan", "value": "Pro", "quantityLinked": true }] } }] },
+                    "attributes": { "attribute": [{ "id": "plan", "value": "Pro", "quantityLinked": true }] } },
+                    { "productId": "P0", "id": "a-0", "quantity": 1, "included": false }] },
                 "additionalFields": { "derivative": 1, "billingCycleDuration": "1", "billingCycleDurationType": "Month",
                     "account": "{\"ID\":\"1001\"}" }
             }),
@@ -183,23 +88,87 @@ mod tests {
         .unwrap();
         assert_eq!(plan.request().unwrap().path, "api/Example/Addons/Create");
         assert_eq!(
-            plan.request().unwrap().body.clone().unwrap(),
+            body(plan),
             json!({
                 "ID": "sub-1", "ActionType": "None",
                 "Addons": [{ "ProductID": "P1", "Name": "Domain", "ActionType": "Provision", "Quantity": 2,
-                    "AttributeList": { "plan": { "ID": "plan", "Value": "Pro", "QuantityLinked": true } } }],
+                    "AttributeList": { "plan": { "ID": "plan", "Value": "Pro", "QuantityLinked": true } } },
+                    { "ProductID": "P0", "ID": "a-0", "ActionType": "None", "Quantity": 1 }],
                 "Derivative": 1, "BillingCycle": { "Duration": "1", "DurationType": "Month" }, "Account": { "ID": "1001" }
             })
         );
     }
 
     #[test]
-    fn refuses_missing_parts_before_sending() {
-        let error = prepare(json!({ "addons": {} }), json!({})).err().unwrap();
-        assert_eq!(error.message, "Parameter \"Subscription ID\" of item 0 is required");
-        let error = prepare(json!({ "subscriptionId": "s" }), json!({})).err().unwrap();
-        assert!(error.message.contains("\"Add-Ons\""), "{}", error.message);
+    fn update_and_cancel_mark_the_add_ons_they_act_on() {
+        let addons = json!({ "addon": [
+            { "productId": "P1", "id": "a-1", "quantity": 7 },
+            { "productId": "P2", "id": "a-2", "quantity": 0, "included": false }
+        ] });
+        let update =
+            body(prepare(&super::UPDATE, json!({ "subscriptionId": "s", "addons": addons }), json!({})).unwrap());
+        assert_eq!(update["ActionType"], "None");
+        assert_eq!(
+            update["Addons"][0],
+            json!({ "ProductID": "P1", "ID": "a-1", "ActionType": "Provision", "Quantity": 7 })
+        );
+        assert_eq!(update["Addons"][1]["ActionType"], "None");
+        let plan = prepare(&super::CANCEL, json!({ "subscriptionId": "s", "addons": addons }), json!({})).unwrap();
+        assert_eq!(plan.request().unwrap().path, "Addon/Cancel");
+        let cancel = body(plan);
+        assert_eq!(cancel["Addons"][0]["ActionType"], "Cancel");
+        assert_eq!(cancel["Addons"][1]["ActionType"], "None");
+    }
+
+    #[test]
+    fn a_json_definition_gets_the_rules_on_top() {
+        let definition = json!({ "ID": "s", "ActionType": "Provision", "Quantity": "4", "AttributeList": { "a": { "Value": "x" } },
+            "Addons": [{ "ID": "a-1", "ProductID": "P1", "Quantity": 3 }, { "ID": "a-2", "ProductID": "P2", "ActionType": 0 }] });
+        let sent = body(
+            prepare(&super::UPDATE, json!({ "definitionSource": "json", "serviceDefinition": definition }), json!({}))
+                .unwrap(),
+        );
+        assert_eq!(
+            sent,
+            json!({ "ID": "s", "ActionType": "None", "Quantity": 4, "AttributeList": { "a": { "ID": "a", "Value": "x" } },
+                "Addons": [{ "ID": "a-1", "ProductID": "P1", "Quantity": 3, "ActionType": "Provision" },
+                    { "ID": "a-2", "ProductID": "P2", "ActionType": "None" }] })
+        );
         let error = prepare(
+            &super::CANCEL,
+            json!({ "definitionSource": "json", "serviceDefinition": { "ID": "s", "Addons": [{ "ProductID": "P", "ActionType": "Provision" }] } }),
+            json!({}),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            error
+                .message
+                .starts_with("Parameter \"Service Definition\" of item 0 does not fit Addon Cancel: Addons[0].ActionType is \"Provision\""),
+            "{}",
+            error.message
+        );
+        let advanced = json!({ "definitionSource": "json", "advanced": { "addonActionType": "Provision", "parentActionType": "Upgrade" },
+            "serviceDefinition": { "ID": "s", "Addons": [{ "ProductID": "P", "ActionType": "Provision" }] } });
+        let sent = body(prepare(&super::CANCEL, advanced, json!({})).unwrap());
+        assert_eq!(
+            (sent["ActionType"].clone(), sent["Addons"][0]["ActionType"].clone()),
+            (json!("Upgrade"), json!("Provision"))
+        );
+    }
+
+    #[test]
+    fn refuses_missing_parts_before_sending() {
+        let error = prepare(&super::CREATE, json!({ "addons": {} }), json!({})).err().unwrap();
+        assert_eq!(error.message, "Parameter \"Subscription ID\" of item 0 is required");
+        let error = prepare(&super::CREATE, json!({ "subscriptionId": "s" }), json!({})).err().unwrap();
+        assert!(error.message.contains("\"Add-Ons\""), "{}", error.message);
+        let only_kept =
+            json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P", "included": false }] } });
+        let error = prepare(&super::UPDATE, only_kept, json!({})).err().unwrap();
+        assert!(error.message.ends_with("needs at least one add-on to update"), "{}", error.message);
+        let error = prepare(
+            &super::CREATE,
             json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P", "quantity": 0 }] } }),
             json!({}),
         )
@@ -207,11 +176,43 @@ mod tests {
         .unwrap();
         assert!(error.message.contains("\"Quantity\""), "{}", error.message);
         let error = prepare(
+            &super::CREATE,
             json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P" }] } }),
             json!({ "addonCreatePath": "../admin" }),
         )
         .err()
         .unwrap();
         assert!(error.message.contains("plain path"));
+        let error = prepare(
+            &super::UPDATE,
+            json!({ "definitionSource": "json", "serviceDefinition": { "Addons": [{ "ProductID": "P" }] } }),
+            json!({}),
+        )
+        .err()
+        .unwrap();
+        assert!(error.message.contains("has no ID: Addon Update needs"), "{}", error.message);
+        let error = prepare(
+            &super::CREATE,
+            json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P" }] },
+                "additionalFields": { "attributeList": "[{\"ID\":\"a\"}]" } }),
+            json!({}),
+        )
+        .err()
+        .unwrap();
+        assert!(error.message.contains("\"Subscription Attributes (JSON)\""), "{}", error.message);
+        assert!(error.message.ends_with("must be a JSON object, got a list"), "{}", error.message);
+        let error = prepare(
+            &super::CREATE,
+            json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P" }] },
+                "additionalFields": { "attributeList": { "a": { "QuantityLinked": "yes" } } } }),
+            json!({}),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            error.message.ends_with("AttributeList.a.QuantityLinked must be true or false, got text"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! Interworks Cloud service-management connector (wire notes: shared/specs/interworks/WIRE.md).
 //! The platform and a connector exchange a ServiceDefinition; success and failure both come back as
-//! HTTP 200, told apart only by `Code`.
+//! HTTP 200, told apart only by `Code`. A workflow can also *be* the connector: `platform` checks the
+//! calls the platform makes to it.
 
 mod addon;
+mod definition;
+mod platform;
+mod subscription;
 
 use base64::Engine;
 
@@ -16,37 +20,57 @@ pub fn node() -> Node {
         icon: "interworks.svg",
         credential: Some("interworksCloudApi"),
         default_base_url: None,
-        resources: vec![Resource { value: "addon", name: "Addon", operations: vec![addon::create()] }],
+        resources: vec![
+            Resource {
+                value: "addon",
+                name: "Addon",
+                operations: addon::CALLS.iter().map(|c| c.operation()).collect(),
+            },
+            Resource {
+                value: "subscription",
+                name: "Subscription",
+                operations: subscription::CALLS.iter().map(|c| c.operation()).collect(),
+            },
+            Resource { value: "platform", name: "Incoming Platform Call", operations: vec![platform::verify()] },
+        ],
         vendor_error,
     }
 }
 
+/// Every connector endpoint the node calls.
+fn calls() -> impl Iterator<Item = &'static definition::Call> {
+    addon::CALLS.into_iter().chain(subscription::CALLS)
+}
+
 pub fn credential() -> Credential {
+    let mut properties = vec![
+        Property::string("baseUrl", "Connector Base URL")
+            .required()
+            .placeholder("https://connector.example.com/API")
+            .describe("The root the connector's endpoints are mounted under"),
+        Property::string("applicationId", "Application ID")
+            .required()
+            .describe("X-CloudPlatform-ApplicationId (a GUID)"),
+        Property::password("apiKey", "API Key").required(),
+        Property::options(
+            "apiKeyEncoding",
+            "API Key Header",
+            vec![
+                Choice::new("Base64 of the Key", "base64").describe("What the Interworks SDK expects"),
+                Choice::new("Key as Is", "plain"),
+            ],
+        ),
+    ];
+    properties.extend(calls().map(|call| {
+        Property::string(call.setting, &format!("{} Path", call.title))
+            .default_value(call.default_path)
+            .describe(format!("Path of the {} endpoint under the base URL", call.title))
+    }));
     Credential {
         name: "interworksCloudApi",
         display_name: "Interworks Cloud Connector",
         documentation_url: "https://github.com/interworkscloud/ServiceManagementAPI-SDK-Code-Examples",
-        properties: vec![
-            Property::string("baseUrl", "Connector Base URL")
-                .required()
-                .placeholder("https://connector.example.com/API")
-                .describe("The root the connector's endpoints are mounted under"),
-            Property::string("applicationId", "Application ID")
-                .required()
-                .describe("X-CloudPlatform-ApplicationId (a GUID)"),
-            Property::password("apiKey", "API Key").required(),
-            Property::options(
-                "apiKeyEncoding",
-                "API Key Header",
-                vec![
-                    Choice::new("Base64 of the Key", "base64").describe("What the Interworks SDK expects"),
-                    Choice::new("Key as Is", "plain"),
-                ],
-            ),
-            Property::string("addonCreatePath", "Addon Create Path")
-                .default_value("Addon/Create")
-                .describe("Path of the Addon Create endpoint under the base URL"),
-        ],
+        properties,
         test: None,
         base_url_field: Some("baseUrl"),
         headers: |credential, values| {

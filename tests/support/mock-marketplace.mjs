@@ -1,6 +1,8 @@
 // A strict, local stand-in for the vendors the nodes talk to. One node:http server on 127.0.0.1 plays
 //   - the mittwald mStudio API v2 (`/v2/articles`, `/v2/articles/{articleId}`, `/v2/extensions/{id}/order`)
-//   - an Interworks Cloud service-management connector (`POST /API/Addon/Create`)
+//   - an Interworks Cloud service-management connector (`POST /API/Addon/Create|Update|Cancel`,
+//     `/API/Subscriptions/Create|Update|Cancel|Suspend|Activate|UpgradeToPaid`)
+//   - the Webgate Yamdu orders API (`/api/orders`, stateful: see mock-yamdu.mjs)
 // It checks everything it receives the way the real service would (credentials, content type, query and
 // body shape), answers in each vendor's own error format, and records every request in `requests`.
 // Node built-ins only. It never throws on odd input: anything unexpected becomes a 500 in vendor format
@@ -8,6 +10,7 @@
 
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createYamduMock, DEFAULT_YAMDU_TOKEN } from './mock-yamdu.mjs';
 
 export const DEFAULT_MITTWALD_TOKEN = 'mittwald-test-token';
 export const DEFAULT_INTERWORKS_APPLICATION_ID = '6f1c2a9e-1111-4a2b-9c3d-5e6f7a8b9c0d';
@@ -46,6 +49,22 @@ export const EXTENSIONS = Object.freeze([
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ORDERABLE = ['forbidden', 'internal', 'beta_testing', 'full', 'deprecated'];
 const ACTION_TYPES = ['None', 'Provision', 'Cancel', 'Suspend', 'Activate', 'Upgrade', 'Downgrade', 'UpgradeToPaid'];
+/**
+ * The connector's endpoints (WIRE.md "Routes"): documented path, the name its "not supported" message
+ * uses, the subscription's ActionType, the ActionType of the add-ons it acts on (others are "None"),
+ * whether add-ons are what it is about ('subject') or may come along ('optional').
+ */
+export const IW_ACTIONS = Object.freeze({
+  addonCreate: { path: 'Addon/Create', label: 'AddonsCreate', parent: 'None', addon: 'Provision', addons: 'subject', needsId: true, creates: true },
+  addonUpdate: { path: 'Addon/Update', label: 'AddonsUpdate', parent: 'None', addon: 'Provision', addons: 'subject', needsId: true },
+  addonCancel: { path: 'Addon/Cancel', label: 'AddonsCancel', parent: 'None', addon: 'Cancel', addons: 'subject', needsId: true },
+  subscriptionCreate: { path: 'Subscriptions/Create', label: 'SubscriptionsCreate', parent: 'Provision', addon: 'Provision', addons: 'optional', needsId: false, needsProduct: true, creates: true },
+  subscriptionUpdate: { path: 'Subscriptions/Update', label: 'SubscriptionsUpdate', parent: 'Provision', addon: 'Provision', addons: 'optional', needsId: true },
+  subscriptionCancel: { path: 'Subscriptions/Cancel', label: 'SubscriptionsCancel', parent: 'Cancel', addon: 'Cancel', addons: 'optional', needsId: true },
+  subscriptionSuspend: { path: 'Subscriptions/Suspend', label: 'SubscriptionsSuspend', parent: 'Suspend', addon: 'Suspend', addons: 'optional', needsId: true },
+  subscriptionActivate: { path: 'Subscriptions/Activate', label: 'SubscriptionsActivate', parent: 'Activate', addon: 'Activate', addons: 'optional', needsId: true },
+  subscriptionUpgradeToPaid: { path: 'Subscriptions/UpgradeToPaid', label: 'SubscriptionsUpgradeToPaid', parent: 'UpgradeToPaid', addon: 'UpgradeToPaid', addons: 'optional', needsId: true },
+});
 
 // ---------------------------------------------------------------------------------------------------
 // mittwald article data set (fields per de.mittwald.v1.article.ReadableArticle)
@@ -269,6 +288,8 @@ function compileRoute(pattern) {
  * @param {'base64'|'plain'} [options.interworksApiKeyEncoding]  how the APIKey header carries the key
  * @param {string} [options.interworksBasePath]       default '/API'
  * @param {string} [options.interworksAddonCreatePath] route of Addon Create under the base path (default 'Addon/Create')
+ * @param {Record<string,string>} [options.interworksPaths] route per action (keys of IW_ACTIONS) under the base path
+ * @param {string} [options.yamduToken]              the bearer token the Yamdu API accepts
  */
 export async function startMockMarketplace(options = {}) {
   const cfg = {
@@ -282,6 +303,10 @@ export async function startMockMarketplace(options = {}) {
     interworksBasePath: (options.interworksBasePath ?? '/API').replace(/\/+$/, ''),
     interworksAddonCreatePath: '/' + (options.interworksAddonCreatePath ?? 'Addon/Create').replace(/^\/+|\/+$/g, ''),
   };
+  cfg.interworksPaths = Object.fromEntries(
+    Object.entries(IW_ACTIONS).map(([action, rule]) => [action, (options.interworksPaths?.[action] ?? rule.path).replace(/^\/+|\/+$/g, '')]),
+  );
+  if (options.interworksAddonCreatePath !== undefined) cfg.interworksPaths.addonCreate = cfg.interworksAddonCreatePath.slice(1);
   const initialArticles = options.articles ? clone(options.articles) : defaultArticles();
 
   const requests = [];
@@ -293,9 +318,11 @@ export async function startMockMarketplace(options = {}) {
     extensions: clone(EXTENSIONS),
     orders: [],
     interworksAddons: [],
+    interworksCalls: [],
     config: cfg,
     wellKnown: WELL_KNOWN,
   };
+  const yamdu = createYamduMock({ token: options.yamduToken ?? DEFAULT_YAMDU_TOKEN, send });
 
   function reset() {
     requests.length = 0;
@@ -304,6 +331,8 @@ export async function startMockMarketplace(options = {}) {
     data.articles = clone(initialArticles);
     data.orders = [];
     data.interworksAddons = [];
+    data.interworksCalls = [];
+    yamdu.reset();
   }
 
   /**
@@ -402,6 +431,7 @@ export async function startMockMarketplace(options = {}) {
       return;
     }
 
+    if (yamdu.handles(rawPath)) return yamdu.handle(res, record);
     if (rawPath === '/v2' || rawPath.startsWith('/v2/')) return mittwald(req, res, record, method, rawPath, url);
     const ib = cfg.interworksBasePath;
     if (rawPath.toLowerCase().startsWith(ib.toLowerCase() + '/')) return interworks(req, res, record, method, rawPath.slice(ib.length));
@@ -645,12 +675,20 @@ export async function startMockMarketplace(options = {}) {
     });
   }
 
+  /** The connector action a route (under the base path) belongs to: the configured path or the documented one. */
+  function iwActionOf(route) {
+    const r = route.toLowerCase().replace(/\/+$/, '');
+    for (const [action, rule] of Object.entries(IW_ACTIONS)) {
+      if (r === `/${cfg.interworksPaths[action]}`.toLowerCase() || r === `/${rule.path}`.toLowerCase()) return action;
+    }
+    return null;
+  }
+
   function interworks(req, res, record, method, route) {
-    const createRoute = cfg.interworksAddonCreatePath.toLowerCase();
-    const r = route.toLowerCase();
-    const known = [createRoute, '/addon/create', '/addon/update', '/addon/cancel', '/subscriptions/create', '/subscriptions/update', '/subscriptions/cancel', '/subscriptions/suspend', '/subscriptions/activate', '/subscriptions/upgradetopaid'];
-    if (!known.includes(r)) return send(res, 404, { Message: `No HTTP resource was found that matches the request URI '${record.path}'.` });
+    const action = iwActionOf(route);
+    if (!action) return send(res, 404, { Message: `No HTTP resource was found that matches the request URI '${record.path}'.` });
     if (method !== 'POST') return send(res, 405, { Message: `The requested resource does not support http method '${method}'.` }, { allow: 'POST' });
+    record.interworksAction = action;
 
     // authentication
     const appId = record.headers['x-cloudplatform-applicationid'];
@@ -672,20 +710,22 @@ export async function startMockMarketplace(options = {}) {
     if (!isJsonContentType(record.headers['content-type'])) {
       return send(res, 415, { Message: `The request entity's media type '${record.headers['content-type'] ?? ''}' is not supported for this resource.` });
     }
-    if (r !== createRoute) return iwResult(res, -1, `${route.split('/').filter(Boolean).join('')} functionality is not supported by default`);
-
+    const rule = IW_ACTIONS[action];
     if (!record.bodyIsJson) return iwResult(res, 1, 'Request body is not valid JSON');
-    const problems = validateServiceDefinition(record.body);
+    const problems = validateServiceDefinition(record.body, rule);
     if (problems.length) return iwResult(res, 1, `Invalid ServiceDefinition: ${problems.join('; ')}`);
     if (record.body.ID === WELL_KNOWN.unsupportedSubscriptionId) {
-      return iwResult(res, -1, 'AddonsCreate functionality is not supported by default');
+      return iwResult(res, -1, `${rule.label} functionality is not supported by default`);
     }
-    const externalId = randomUUID();
-    data.interworksAddons.push({ externalId, request: clone(record.body) });
-    iwResult(res, 0, '', externalId);
+    // A create answers the new external ID; every other call the subscription's own (as the SDK sample does).
+    const result = rule.creates ? randomUUID() : record.body.ID;
+    if (action === 'addonCreate') data.interworksAddons.push({ externalId: result, request: clone(record.body) });
+    data.interworksCalls.push({ action, result, request: clone(record.body) });
+    iwResult(res, 0, '', result);
   }
 
-  function validateServiceDefinition(sd) {
+  /** Checks a ServiceDefinition the way a .NET connector would read it, plus the ActionType rules of `rule`. */
+  function validateServiceDefinition(sd, rule) {
     const p = [];
     if (!isPlainObject(sd)) return [`body must be a JSON object, got ${jsonType(sd)}`];
     const optString = (obj, key, where) => {
@@ -718,10 +758,16 @@ export async function startMockMarketplace(options = {}) {
       }
     };
 
-    if (typeof sd.ID !== 'string' || sd.ID.trim() === '') p.push(`ID must be a non-empty string, got ${jsonType(sd.ID)}`);
+    if (rule.needsId) {
+      if (typeof sd.ID !== 'string' || sd.ID.trim() === '') p.push(`ID must be a non-empty string, got ${jsonType(sd.ID)}`);
+    } else optString(sd, 'ID', '');
     for (const f of ['SubscriptionID', 'OriginalSubscriptionID', 'Name', 'ServiceType', 'ProductID']) optString(sd, f, '');
-    if (sd.ActionType !== 'None') p.push(`ActionType of the subscription must be "None" for Addon Create, got ${JSON.stringify(sd.ActionType)}`);
+    if (sd.ActionType !== rule.parent) p.push(`ActionType of the subscription must be "${rule.parent}" for ${rule.label}, got ${JSON.stringify(sd.ActionType)}`);
     if ('Quantity' in sd && sd.Quantity !== null && !Number.isInteger(sd.Quantity)) p.push(`Quantity must be an integer, got ${JSON.stringify(sd.Quantity)}`);
+    if (rule.needsProduct) {
+      if (typeof sd.ProductID !== 'string' || sd.ProductID.trim() === '') p.push(`ProductID must be a non-empty string for ${rule.label}, got ${jsonType(sd.ProductID)}`);
+      if (!Number.isInteger(sd.Quantity) || sd.Quantity < 1) p.push(`Quantity must be an integer of at least 1 for ${rule.label}, got ${JSON.stringify(sd.Quantity)}`);
+    }
     if ('Account' in sd && sd.Account !== null && !isPlainObject(sd.Account)) p.push(`Account must be an object, got ${jsonType(sd.Account)}`);
     attributeList(sd, '');
     for (const f of ['AllowMultipleSubscriptions', 'IsFromOrder', 'CheckOverusage', 'IsTrial', 'CheckOnly']) optBool(sd, f, '');
@@ -737,13 +783,23 @@ export async function startMockMarketplace(options = {}) {
     }
     optStringMap(sd, 'CustomFieldValues', '');
     optStringMap(sd, 'ExtraDetails', '');
+    if ('RequestedBy' in sd && sd.RequestedBy !== null) {
+      const rb = sd.RequestedBy;
+      if (!isPlainObject(rb)) p.push(`RequestedBy must be an object, got ${jsonType(rb)}`);
+      else {
+        if ('ID' in rb && rb.ID !== null && !Number.isInteger(rb.ID)) p.push(`RequestedBy.ID must be an integer, got ${JSON.stringify(rb.ID)}`);
+        if ('Type' in rb && rb.Type !== null && !['BSS', 'Storefront', 'API', 'Unknown'].includes(rb.Type)) p.push(`RequestedBy.Type must be BSS|Storefront|API|Unknown, got ${JSON.stringify(rb.Type)}`);
+      }
+    }
 
+    const subject = rule.addons === 'subject';
+    if (!subject && (!('Addons' in sd) || sd.Addons === null)) return p;
     if (!Array.isArray(sd.Addons)) {
       p.push(`Addons must be an array, got ${jsonType(sd.Addons)}`);
-    } else if (sd.Addons.length === 0) {
+    } else if (subject && sd.Addons.length === 0) {
       p.push('Addons must contain at least one add-on');
     } else {
-      let provisioned = 0;
+      let acted = 0;
       sd.Addons.forEach((a, i) => {
         const w = `Addons[${i}].`;
         if (!isPlainObject(a)) return p.push(`Addons[${i}] must be an object, got ${jsonType(a)}`);
@@ -756,15 +812,16 @@ export async function startMockMarketplace(options = {}) {
         }
         if (typeof a.ActionType !== 'string' || !ACTION_TYPES.includes(a.ActionType)) {
           p.push(`${w}ActionType must be one of ${ACTION_TYPES.join('|')} as a string, got ${JSON.stringify(a.ActionType)}`);
-        } else if (a.ActionType === 'Provision') provisioned += 1;
-        else if (a.ActionType !== 'None') p.push(`${w}ActionType must be "Provision" (or "None" for untouched add-ons) in Addon Create, got "${a.ActionType}"`);
+        } else if (a.ActionType === rule.addon) acted += 1;
+        else if (a.ActionType !== 'None') p.push(`${w}ActionType must be "${rule.addon}" (or "None" for untouched add-ons) in ${rule.label}, got "${a.ActionType}"`);
         if (!Number.isInteger(a.Quantity)) p.push(`${w}Quantity must be an integer, got ${JSON.stringify(a.Quantity)}`);
         else if (a.ActionType === 'Provision' && a.Quantity < 1) p.push(`${w}Quantity must be at least 1, got ${a.Quantity}`);
+        else if (a.Quantity < 0) p.push(`${w}Quantity must not be negative, got ${a.Quantity}`);
         attributeList(a, w);
         optStringMap(a, 'ExtraDetails', w);
       });
-      if (provisioned === 0 && sd.Addons.every((a) => isPlainObject(a) && a.ActionType === 'None')) {
-        p.push('at least one add-on must have ActionType "Provision"');
+      if (subject && acted === 0 && sd.Addons.every((a) => isPlainObject(a) && a.ActionType === 'None')) {
+        p.push(`at least one add-on must have ActionType "${rule.addon}"`);
       }
     }
     return p;
@@ -802,6 +859,7 @@ export async function startMockMarketplace(options = {}) {
     errors,
     data,
     wellKnown: WELL_KNOWN,
+    yamdu,
     credentials: {
       mittwald: { apiToken: cfg.mittwaldToken, baseUrl: url },
       interworks: {
@@ -809,8 +867,9 @@ export async function startMockMarketplace(options = {}) {
         applicationId: cfg.interworksApplicationId,
         apiKey: cfg.interworksApiKey,
         apiKeyEncoding: cfg.interworksApiKeyEncoding,
-        addonCreatePath: cfg.interworksAddonCreatePath.slice(1),
+        ...Object.fromEntries(Object.entries(cfg.interworksPaths).map(([action, path]) => [`${action}Path`, path])),
       },
+      yamdu: { baseUrl: url, accessToken: yamdu.token },
     },
     reset,
     failNext,

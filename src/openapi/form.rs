@@ -1,0 +1,410 @@
+//! One generated operation: its n8n form (from the spec tables) and its `prepare`, which reads the
+//! form back, checks every value against the spec's schema and builds the request.
+//!
+//! Required inputs are shown directly; optional ones sit in an "Additional Fields" collection, so
+//! nothing the user did not add is ever sent. A `oneOf` body becomes a picker of its branches.
+
+use serde_json::{json, Map, Value};
+
+use super::schema::validate;
+use super::spec::{Answer, Kind, Location, OpSpec, Schema, SchemaId};
+use crate::describe::{Choice, Property};
+use crate::error::NodeError;
+use crate::http::Request;
+use crate::node::{return_all_fields, Input, Operation, Paging, Plan};
+use crate::params::Params;
+
+/// Offset pages are fetched this many results at a time.
+const PAGE_SIZE: u64 = 100;
+const VARIANT: &str = "bodyVariant";
+const OPTIONAL: &str = "additionalFields";
+/// Names the form itself uses; a spec field with one of these names is renamed.
+const RESERVED: [&str; 6] = ["resource", "operation", "returnAll", "limit", VARIANT, OPTIONAL];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    Path,
+    Query,
+    Header,
+    /// A top-level field of the body object of this variant.
+    Body(usize),
+    /// The whole body of this variant (a body that is not an object).
+    WholeBody(usize),
+}
+
+#[derive(Debug)]
+struct Field {
+    /// Name in the n8n form.
+    name: String,
+    /// Name on the wire.
+    wire: &'static str,
+    place: Place,
+    required: bool,
+    schema: SchemaId,
+    description: &'static str,
+}
+
+struct Form {
+    spec: &'static OpSpec,
+    schemas: &'static [Schema],
+    fields: Vec<Field>,
+    variants: Vec<&'static str>,
+}
+
+/// The operation for `spec`, whose schema ids index `schemas`.
+pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema]) -> Operation {
+    let form = Form::new(spec, schemas);
+    let properties = form.properties();
+    let mut operation =
+        Operation::new(spec.id, spec.summary, spec.summary, move |input| form.prepare(input)).fields(properties);
+    operation.description = spec.description.to_string();
+    operation.public = spec.public;
+    operation
+}
+
+impl Form {
+    fn new(spec: &'static OpSpec, schemas: &'static [Schema]) -> Self {
+        let mut fields: Vec<Field> = Vec::new();
+        let paging_params = ["limit", "skip", "page"];
+        for param in spec.params {
+            if spec.paginated && paging_params.contains(&param.name) {
+                continue;
+            }
+            let place = match param.location {
+                Location::Path => Place::Path,
+                Location::Query => Place::Query,
+                Location::Header => Place::Header,
+            };
+            fields.push(Field {
+                name: param.name.to_string(),
+                wire: param.name,
+                place,
+                required: param.required,
+                schema: param.schema,
+                description: param.description,
+            });
+        }
+        let mut variants = Vec::new();
+        if let Some(body) = &spec.body {
+            for (index, variant) in body.variants.iter().enumerate() {
+                variants.push(variant.label);
+                let schema = &schemas[variant.schema as usize];
+                if schema.kind != Kind::Object || schema.properties.is_empty() {
+                    fields.push(Field {
+                        name: "body".into(),
+                        wire: "",
+                        place: Place::WholeBody(index),
+                        required: body.required,
+                        schema: variant.schema,
+                        description: schema.description,
+                    });
+                    continue;
+                }
+                for (name, id) in schema.properties {
+                    fields.push(Field {
+                        name: name.to_string(),
+                        wire: name,
+                        place: Place::Body(index),
+                        required: schema.required.contains(name),
+                        schema: *id,
+                        description: schemas[*id as usize].description,
+                    });
+                }
+            }
+        }
+        rename_clashes(&mut fields);
+        Form { spec, schemas, fields, variants }
+    }
+
+    fn schema(&self, id: SchemaId) -> &'static Schema {
+        &self.schemas[id as usize]
+    }
+
+    fn variant_of(place: Place) -> Option<usize> {
+        match place {
+            Place::Body(v) | Place::WholeBody(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The n8n form: required fields, the variant picker, then one optional-fields collection
+    /// per variant (with the optional query and header parameters in each).
+    fn properties(&self) -> Vec<Property> {
+        let mut properties = Vec::new();
+        if self.spec.paginated {
+            properties.extend(return_all_fields());
+        }
+        if self.variants.len() > 1 {
+            let choices = self.variants.iter().map(|label| Choice::new(*label, *label)).collect();
+            properties.push(
+                Property::options(VARIANT, "Body Variant", choices).describe("Which form of the request body to send"),
+            );
+        }
+        let shown_for = |property: Property, variant: Option<usize>| match variant {
+            Some(v) if self.variants.len() > 1 => property.show_when(VARIANT, &[json!(self.variants[v])]),
+            _ => property,
+        };
+        for field in self.fields.iter().filter(|f| f.required) {
+            let property = self.property(field).required();
+            properties.push(shown_for(property, Self::variant_of(field.place)));
+        }
+        for variant in 0..self.variants.len().max(1) {
+            let optional: Vec<Property> = self
+                .fields
+                .iter()
+                .filter(|f| !f.required && Self::variant_of(f.place).is_none_or(|v| v == variant))
+                .map(|f| self.property(f))
+                .collect();
+            if !optional.is_empty() {
+                let collection = Property::collection(OPTIONAL, "Additional Fields", optional);
+                properties.push(shown_for(collection, Some(variant)));
+            }
+        }
+        properties
+    }
+
+    fn property(&self, field: &Field) -> Property {
+        let schema = self.schema(field.schema);
+        let label = humanize(&field.name);
+        let property = match schema.kind {
+            _ if !schema.one_of.is_empty() => Property::json(&field.name, &label, ""),
+            Kind::String if !schema.enumeration.is_empty() => Property::options(&field.name, &label, choices(schema)),
+            Kind::String => Property::string(&field.name, &label),
+            Kind::Integer | Kind::Number => {
+                let mut property = Property::number(&field.name, &label, schema.minimum.unwrap_or(0.0).max(0.0));
+                if let Some(min) = schema.minimum {
+                    property = property.type_option("minValue", min);
+                }
+                if let Some(max) = schema.maximum {
+                    property = property.type_option("maxValue", max);
+                }
+                if schema.kind == Kind::Integer {
+                    property = property.type_option("numberPrecision", 0);
+                }
+                property
+            }
+            Kind::Boolean => Property::boolean(&field.name, &label, false),
+            Kind::Array => match schema.items.map(|id| self.schema(id)) {
+                Some(items) if items.kind == Kind::String && !items.enumeration.is_empty() => {
+                    Property::multi_options(&field.name, &label, choices(items))
+                }
+                Some(items) if items.kind == Kind::String && items.one_of.is_empty() => {
+                    Property::string_list(&field.name, &label, &format!("Add {label}"))
+                }
+                _ => Property::json(&field.name, &label, "[]"),
+            },
+            Kind::Object | Kind::Any => Property::json(&field.name, &label, if field.required { "{}" } else { "" }),
+        };
+        let mut property = property;
+        if schema.format == "uuid" {
+            property = property.placeholder("00000000-0000-0000-0000-000000000000");
+        }
+        let help = format!("{}{}", field.description, place_hint(field.place));
+        if help.is_empty() {
+            property
+        } else {
+            property.describe(help)
+        }
+    }
+
+    fn prepare(&self, input: &Input) -> Result<Plan, NodeError> {
+        let params = &input.params;
+        let optional = params.group(OPTIONAL)?;
+        let variant = match params.text(VARIANT)? {
+            Some(label) => self.variants.iter().position(|v| *v == label).ok_or_else(|| {
+                params.invalid(VARIANT, format!("must be one of {}, got \"{label}\"", self.variants.join(", ")))
+            })?,
+            None => 0,
+        };
+
+        let mut request = Request::new(self.spec.method, self.spec.path);
+        let mut body = Map::new();
+        let mut whole_body = None;
+        for field in &self.fields {
+            if Self::variant_of(field.place).is_some_and(|v| v != variant) {
+                continue;
+            }
+            let source = if field.required { params } else { &optional };
+            let Some(value) = self.read(source, field)? else {
+                if field.required {
+                    return Err(source.invalid(&field.name, "is required"));
+                }
+                continue;
+            };
+            if let Err(problem) = validate(&value, field.schema, self.schemas) {
+                return Err(source.invalid(&field.name, problem));
+            }
+            match field.place {
+                Place::Path => {
+                    request = request
+                        .path_param(field.wire, &query_text(&value))
+                        .map_err(|_| source.invalid(&field.name, "must not be \".\" or \"..\""))?;
+                }
+                Place::Query => match &value {
+                    Value::Array(items) => {
+                        request = request.query_list(field.wire, &items.iter().map(query_text).collect::<Vec<_>>())
+                    }
+                    other => request = request.query(field.wire, query_text(other)),
+                },
+                Place::Header => request = request.header(field.wire, query_text(&value)),
+                Place::Body(_) => {
+                    body.insert(field.wire.to_string(), value);
+                }
+                Place::WholeBody(_) => whole_body = Some(value),
+            }
+        }
+        if let Some(spec_body) = &self.spec.body {
+            let variant_schema = spec_body.variants[variant].schema;
+            match whole_body {
+                Some(value) => request = request.json(value),
+                None if !body.is_empty() || spec_body.required => {
+                    let body = Value::Object(body);
+                    validate(&body, variant_schema, self.schemas).map_err(|problem| {
+                        NodeError::input(format!("The request body of item {} {problem}", params.item()))
+                            .at_item(params.item())
+                    })?;
+                    request = request.json(body);
+                }
+                None => {}
+            }
+        }
+
+        Ok(match self.spec.answer {
+            Answer::Object | Answer::Empty => Plan::item(request),
+            Answer::Array if self.spec.paginated => Plan::list(request, Some(Paging::from_params(params, PAGE_SIZE)?)),
+            Answer::Array => Plan::list(request, None),
+            Answer::Binary(mime) => Plan::file(request, format!("{}.{}", self.spec.id, extension(mime))),
+        })
+    }
+
+    /// The value of `field` as JSON, in the shape its form property gives it.
+    fn read(&self, params: &Params, field: &Field) -> Result<Option<Value>, NodeError> {
+        let schema = self.schema(field.schema);
+        let name = field.name.as_str();
+        if !schema.one_of.is_empty() {
+            return params.json(name);
+        }
+        Ok(match schema.kind {
+            Kind::String if !schema.enumeration.is_empty() => params.choice(name)?,
+            Kind::String => params.text(name)?.map(Value::String),
+            Kind::Integer | Kind::Number => params.number(name)?.map(number),
+            Kind::Boolean if params.has(name) => Some(Value::Bool(params.boolean(name, false)?)),
+            Kind::Boolean => None,
+            Kind::Array => match schema.items.map(|id| self.schema(id)) {
+                Some(items) if items.kind == Kind::String && !items.enumeration.is_empty() => {
+                    let values = params.choices(name)?;
+                    (field.required || !values.is_empty()).then(|| json!(values))
+                }
+                Some(items) if items.kind == Kind::String && items.one_of.is_empty() => {
+                    let values = params.string_list(name)?;
+                    (field.required || !values.is_empty()).then(|| json!(values))
+                }
+                _ => params.json(name)?,
+            },
+            Kind::Object | Kind::Any => params.json(name)?,
+        })
+    }
+}
+
+/// Spec field names that collide with the form's own, or with another field shown at the same
+/// level, get a prefix naming where they go.
+fn rename_clashes(fields: &mut [Field]) {
+    for i in 0..fields.len() {
+        let taken = |name: &str, fields: &[Field]| {
+            RESERVED.contains(&name)
+                || fields[..i].iter().any(|other| {
+                    other.name == name
+                        && other.required == fields[i].required
+                        && (Form::variant_of(other.place) == Form::variant_of(fields[i].place)
+                            || Form::variant_of(other.place).is_none()
+                            || Form::variant_of(fields[i].place).is_none())
+                })
+        };
+        if taken(&fields[i].name, fields) {
+            let prefix = match fields[i].place {
+                Place::Path => "path",
+                Place::Query => "query",
+                Place::Header => "header",
+                Place::Body(_) | Place::WholeBody(_) => "body",
+            };
+            fields[i].name = format!("{prefix}{}", capitalized(&fields[i].name));
+        }
+    }
+}
+
+fn choices(schema: &Schema) -> Vec<Choice> {
+    schema
+        .enumeration
+        .iter()
+        .map(|text| {
+            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let label = value.as_str().map_or_else(|| text.to_string(), humanize);
+            Choice::new(label, value)
+        })
+        .collect()
+}
+
+fn place_hint(place: Place) -> &'static str {
+    match place {
+        Place::Header => " (sent as a header)",
+        _ => "",
+    }
+}
+
+/// Whole numbers stay whole on the wire (`5`, not `5.0`).
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+fn query_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn extension(mime: &str) -> &'static str {
+    match mime.split(';').next().unwrap_or(mime).trim() {
+        "application/pdf" => "pdf",
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/svg+xml" => "svg",
+        "application/json" => "json",
+        _ => "bin",
+    }
+}
+
+/// `customerId` → `Customer Id`; `is_active` → `Is Active`.
+pub fn humanize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' || c == '.' {
+            out.push(' ');
+            previous_lower = false;
+            continue;
+        }
+        if out.is_empty() || out.ends_with(' ') {
+            out.extend(c.to_uppercase());
+        } else {
+            if c.is_uppercase() && previous_lower {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    out
+}
+
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

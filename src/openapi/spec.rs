@@ -1,0 +1,102 @@
+//! The tables `build.rs` generates from an OpenAPI document: operations and the schemas their
+//! inputs are checked against. Static data, so nothing is parsed when the module starts.
+
+use crate::http::Method;
+
+/// Index into a node's schema table.
+pub type SchemaId = u16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Any,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+}
+
+/// The subset of JSON Schema the generator keeps: what validation and form building need.
+#[derive(Debug)]
+pub struct Schema {
+    pub kind: Kind,
+    pub format: &'static str,
+    pub description: &'static str,
+    /// Allowed values, each as JSON text.
+    pub enumeration: &'static [&'static str],
+    pub nullable: bool,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_length: Option<u32>,
+    pub max_length: Option<u32>,
+    pub min_items: Option<u32>,
+    pub max_items: Option<u32>,
+    pub items: Option<SchemaId>,
+    pub properties: &'static [(&'static str, SchemaId)],
+    pub required: &'static [&'static str],
+    /// Schema of the values of a map-like object.
+    pub additional: Option<SchemaId>,
+    /// Whether keys outside `properties` are allowed.
+    pub open: bool,
+    pub one_of: &'static [SchemaId],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub location: Location,
+    pub required: bool,
+    pub description: &'static str,
+    pub schema: SchemaId,
+}
+
+/// One branch of a request body (a body without `oneOf` has exactly one).
+#[derive(Debug)]
+pub struct Variant {
+    pub label: &'static str,
+    pub schema: SchemaId,
+}
+
+#[derive(Debug)]
+pub struct BodySpec {
+    pub content_type: &'static str,
+    pub required: bool,
+    pub variants: &'static [Variant],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// JSON object: one output item.
+    Object,
+    /// JSON array: one output item per element.
+    Array,
+    /// No body (204): a success item.
+    Empty,
+    /// Anything else (files, text): binary output with this media type.
+    Binary(&'static str),
+}
+
+#[derive(Debug)]
+pub struct OpSpec {
+    pub id: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub description: &'static str,
+    pub method: Method,
+    pub path: &'static str,
+    /// Needs no credential (`security: []`).
+    pub public: bool,
+    pub params: &'static [ParamSpec],
+    pub body: Option<BodySpec>,
+    pub answer: Answer,
+    /// `limit`/`skip` query parameters with a total-count header: offers Return All / Limit.
+    pub paginated: bool,
+}
