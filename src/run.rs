@@ -116,7 +116,8 @@ fn secrets_of(registry: &Registry, request: &ExecuteRequest) -> Vec<String> {
 struct Session<'a> {
     node: &'a Node,
     host: &'a dyn Host,
-    base_url: String,
+    /// Checked only when a request is about to go out: operations that send nothing need none.
+    base_url: Result<String, NodeError>,
     auth: Option<Auth>,
     retry: RetryPolicy,
 }
@@ -139,7 +140,7 @@ async fn run(
         }),
         _ => None,
     };
-    let base_url = base_url(node, credential, values, request.base_url.as_deref())?;
+    let base_url = base_url(node, credential, values, request.base_url.as_deref());
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
     let plans: Vec<Result<Plan, NodeError>> = request
@@ -303,7 +304,7 @@ impl Session<'_> {
         headers.extend(request.headers.iter().cloned());
         let outgoing = Outgoing {
             method: request.method,
-            url: request.url(&self.base_url),
+            url: request.url(self.base_url.as_ref().map_err(Clone::clone)?),
             headers,
             body: request.body.as_ref().map(Value::to_string),
             auth: self.auth.clone(),

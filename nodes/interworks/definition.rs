@@ -152,7 +152,7 @@ impl Call {
 
     fn definition_from_json(&self, input: &Input) -> Result<Map<String, Value>, NodeError> {
         let p = &input.params;
-        let mut definition = object_or_item(p, "serviceDefinition", input.json)?;
+        let mut definition = object_or_item(p, "serviceDefinition", input.json, "the incoming item")?;
         check_definition(&mut definition).map_err(|problem| {
             p.invalid("serviceDefinition", format!("is not a valid ServiceDefinition: {problem}"))
         })?;
@@ -203,10 +203,12 @@ pub fn apply_rules(definition: &mut Map<String, Value>, rules: Rules) -> Result<
             let action = match addon.get("ActionType").and_then(Value::as_str) {
                 None if matches!(rules.addons, AddonRole::Context) => "None",
                 None => rules.marked,
-                Some(given) if given == "None" || given == rules.marked => ACTION_TYPES.into_iter().find(|t| *t == given).unwrap_or("None"),
+                Some("None") => "None",
+                Some(given) if given == rules.marked => rules.marked,
                 Some(other) => {
                     return Err(format!(
-                        "Addons[{i}].ActionType is \"{other}\"; this call has only \"{}\" (the add-ons it acts on) and \"None\" (the others)",
+                        "Addons[{i}].ActionType is \"{other}\"; this call has only \"{}\" (the add-ons it acts on) \
+                         and \"None\" (the others)",
                         rules.marked
                     ))
                 }
@@ -221,8 +223,9 @@ pub fn apply_rules(definition: &mut Map<String, Value>, rules: Rules) -> Result<
     }
 }
 
-/// A JSON object parameter; not set (or left as an unresolved expression outside n8n) means the item.
-pub fn object_or_item(p: &Params, name: &str, item: &Value) -> Result<Map<String, Value>, NodeError> {
+/// A JSON object parameter; not set (or left as an unresolved expression outside n8n) means `item`,
+/// which the error calls `what`.
+pub fn object_or_item(p: &Params, name: &str, item: &Value, what: &str) -> Result<Map<String, Value>, NodeError> {
     let unresolved = p.text(name).ok().flatten().is_some_and(|t| t.starts_with("={{"));
     match p.object(name) {
         Ok(Some(object)) => return Ok(object),
@@ -231,7 +234,7 @@ pub fn object_or_item(p: &Params, name: &str, item: &Value) -> Result<Map<String
     }
     match item {
         Value::Object(object) => Ok(object.clone()),
-        other => Err(p.invalid(name, format!("is not set and the incoming item is {}", kind_of(other)))),
+        other => Err(p.invalid(name, format!("is not set and {what} is {}, not an object", kind_of(other)))),
     }
 }
 

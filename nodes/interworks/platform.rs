@@ -19,10 +19,11 @@ pub fn verify() -> Operation {
     Operation::new("verifyPlatformCall", "Verify Platform Call", "Verify an incoming platform call", |input| {
         let p = &input.params;
         let no_headers = Value::Object(Map::new());
-        let headers = object_or_item(p, "headers", input.json.get("headers").unwrap_or(&no_headers))?;
+        let item_headers = input.json.get("headers").unwrap_or(&no_headers);
+        let headers = object_or_item(p, "headers", item_headers, "the item's headers")?;
         check_caller(&headers, input)?;
 
-        let mut definition = object_or_item(p, "body", &body_of(input.json))?;
+        let mut definition = object_or_item(p, "body", &body_of(input.json), "the item's body")?;
         check_definition(&mut definition)
             .map_err(|problem| p.invalid("body", format!("is not a valid ServiceDefinition: {problem}")))?;
         let call = match p.choice("expectedCall")?.as_ref().and_then(Value::as_str) {
@@ -45,7 +46,8 @@ pub fn verify() -> Operation {
             "The endpoint this webhook serves; the call's ActionTypes must fit it. Any: tell it from its ActionTypes.",
         ),
         Property::json("headers", "Headers", "={{ $json.headers }}").describe(
-            "The call's HTTP headers, names in any case. Empty: the incoming item's headers (as the Webhook node gives them).",
+            "The call's HTTP headers, names in any case. Empty: the incoming item's headers (as the Webhook \
+             node gives them).",
         ),
         Property::json("body", "ServiceDefinition", "={{ $json.body }}")
             .describe("The body the platform sent. Empty: the incoming item's body."),
@@ -297,7 +299,10 @@ mod tests {
         let item = webhook_item(APP, "czNjcmV0LWtleQ==", addon_update());
         let error = run(item.clone(), json!({ "expectedCall": "addonCancel" }), credentials()).unwrap_err();
         assert!(
-            error.message.ends_with("does not fit Addon Cancel: Addons[0].ActionType is \"Provision\"; this call has only \"Cancel\" (the add-ons it acts on) and \"None\" (the others)"),
+            error.message.ends_with(
+                "does not fit Addon Cancel: Addons[0].ActionType is \"Provision\"; this call has only \"Cancel\" \
+                 (the add-ons it acts on) and \"None\" (the others)"
+            ),
             "{}",
             error.message
         );

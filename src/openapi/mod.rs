@@ -1,21 +1,20 @@
-//! Nodes generated from an OpenAPI document: `build.rs` turns the spec into static tables
-//! (`spec`), `form` makes each table entry an operation, `schema` checks values against it.
+//! Nodes generated from an OpenAPI document: `build.rs` turns the spec into compact tables that
+//! `tables` reads into `spec` types; `form` makes each entry an operation, `schema` checks values.
 
 pub mod form;
 pub mod schema;
 pub mod spec;
+pub mod tables;
 
 use crate::node::{Operation, Resource};
-use spec::{OpSpec, Schema};
+use spec::OpSpec;
+use tables::Tables;
 
 /// One resource per tag (alphabetical), one operation per spec operation (by summary). An operation
 /// in `hand_written` replaces the generated one with the same operation id: for where the spec is
 /// too weak to say what a user needs.
-pub fn resources(
-    operations: &'static [OpSpec],
-    schemas: &'static [Schema],
-    hand_written: Vec<Operation>,
-) -> Vec<Resource> {
+pub fn resources(tables: Tables, hand_written: Vec<Operation>) -> Vec<Resource> {
+    let Tables { operations, schemas } = tables;
     let mut hand_written: Vec<Option<Operation>> = hand_written.into_iter().map(Some).collect();
     let mut tags: Vec<&'static str> = operations.iter().map(|op| op.tag).collect();
     tags.sort_unstable();

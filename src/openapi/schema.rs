@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::spec::{Kind, Schema, SchemaId};
+use crate::params::kind_of;
 
 /// `Err` says what is wrong and where, e.g. `at .ports[0]: must be a whole number`.
 pub fn validate(value: &Value, id: SchemaId, table: &[Schema]) -> Result<(), String> {
@@ -144,17 +145,6 @@ fn is_email(text: &str) -> bool {
     let mut parts = text.split('@');
     matches!((parts.next(), parts.next(), parts.next()), (Some(local), Some(domain), None)
         if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
-}
-
-pub fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
