@@ -16,6 +16,7 @@ pub enum PropertyType {
     FixedCollection,
     Json,
     Notice,
+    ResourceLocator,
 }
 
 /// One choice of an `options` / `multiOptions` property.
@@ -90,6 +91,9 @@ pub struct Property {
     pub type_options: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_data_expression: bool,
+    /// The ways to fill a resource locator ("From List", "ID").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modes: Option<Value>,
 }
 
 impl Property {
@@ -107,6 +111,7 @@ impl Property {
             display_options: None,
             type_options: Map::new(),
             no_data_expression: false,
+            modes: None,
         }
     }
 
@@ -117,6 +122,23 @@ impl Property {
     /// A secret: n8n masks it, and the runtime redacts its value from every output.
     pub fn password(name: &str, display_name: &str) -> Self {
         Self::string(name, display_name).type_option("password", true)
+    }
+
+    /// An id picked from a list the vendor serves (`search` names the node's `Search`), or typed in.
+    /// Its value is `{ mode, value }` under n8n; `Params` reads the plain id either way.
+    pub fn locator(name: &str, display_name: &str, search: &str, id_placeholder: &str) -> Self {
+        let mut property =
+            Self::new(PropertyType::ResourceLocator, name, display_name, json!({ "mode": "list", "value": "" }));
+        property.modes = Some(json!([
+            {
+                "displayName": "From List",
+                "name": "list",
+                "type": "list",
+                "typeOptions": { "searchListMethod": search, "searchable": true },
+            },
+            { "displayName": "ID", "name": "id", "type": "string", "placeholder": id_placeholder },
+        ]));
+        property
     }
 
     /// A list of strings, edited one entry at a time.
@@ -299,6 +321,9 @@ impl Serialize for Shown<'_> {
         }
         if p.no_data_expression {
             s.serialize_field("noDataExpression", &true)?;
+        }
+        if let Some(modes) = &p.modes {
+            s.serialize_field("modes", modes)?;
         }
         s.end()
     }

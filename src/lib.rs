@@ -14,6 +14,7 @@ pub mod params;
 pub mod redact;
 pub mod retry;
 pub mod run;
+pub mod search;
 
 #[cfg(test)]
 pub mod testing;
@@ -34,5 +35,6 @@ pub mod prelude {
         return_all_fields, Input, Node, Operation, Paging, Plan, Poll, Polled, Resource, VendorError,
     };
     pub use crate::params::Params;
+    pub use crate::search::{Entry, Search};
     pub use serde_json::{json, Map, Value};
 }

@@ -29,6 +29,8 @@ pub struct Node {
     pub credential: Option<&'static str>,
     pub default_base_url: Option<&'static str>,
     pub resources: Vec<Resource>,
+    /// The lists behind its resource-locator fields.
+    pub searches: Vec<crate::search::Search>,
     /// Reads the vendor's error body so its own words reach the user.
     pub vendor_error: fn(&Response) -> VendorError,
 }
@@ -359,6 +361,7 @@ mod tests {
                 operations: vec![Operation::new("get", "Get", "Get a thing", |_| Ok(Plan::item(Request::get("/x"))))
                     .fields(vec![Property::string("id", "ID").required().show_when("mode", &[json!("a")])])],
             }],
+            searches: Vec::new(),
             vendor_error: |_| VendorError::default(),
         }
     }

@@ -34,8 +34,14 @@ impl<'a> Params<'a> {
             .at_item(self.item)
     }
 
+    /// The value as given; a resource locator (`{ __rl, mode, value }`) stands for its value.
     fn raw(&self, name: &str) -> Option<&'a Value> {
-        self.values.get(name).filter(|v| !v.is_null())
+        let value = self.values.get(name)?;
+        let value = match value.get("__rl") {
+            Some(_) => value.get("value")?,
+            None => value,
+        };
+        Some(value).filter(|v| !v.is_null())
     }
 
     /// Whether the user gave `name` at all (an added collection field, an explicit `false`).
@@ -287,6 +293,18 @@ mod tests {
         assert_eq!(err.item_index, Some(3));
         let err = with(json!({"consentedScopes": [1]}), |p| p.string_list("consentedScopes").unwrap_err());
         assert!(err.message.contains("entry 0 is a number"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_resource_locator_stands_for_its_value() {
+        let id = "907a24e9-0723-4566-b584-86578419e983";
+        with(json!({"extensionId": {"__rl": true, "mode": "list", "value": id}}), |p| {
+            assert_eq!(p.required_uuid("extensionId").unwrap(), id);
+        });
+        let err = with(json!({"extensionId": {"__rl": true, "mode": "id", "value": ""}}), |p| {
+            p.required_uuid("extensionId").unwrap_err()
+        });
+        assert!(err.message.ends_with("is required"));
     }
 
     #[test]

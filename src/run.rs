@@ -86,7 +86,7 @@ pub struct PairedItem {
 
 /// Runs the request; the result carries either all output items or the error that stopped the run.
 pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Host) -> ExecuteResult {
-    let secrets = RefCell::new(secrets_of(registry, &request));
+    let secrets = RefCell::new(secrets_of(registry, &request.node, request.credentials.as_ref()));
     let mut result = match run(registry, &request, host, &secrets).await {
         Ok(items) => ExecuteResult { items, error: None },
         Err(error) => ExecuteResult { items: Vec::new(), error: Some(error) },
@@ -104,22 +104,52 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
     result
 }
 
-fn secrets_of(registry: &Registry, request: &ExecuteRequest) -> Vec<String> {
-    let credential = registry.node(&request.node).and_then(|n| n.credential).and_then(|c| registry.credential(c));
-    match (credential, &request.credentials) {
-        (Some(credential), Some(values)) => credential.secrets(values),
-        _ => Vec::new(),
-    }
-}
-
-/// What every request of one execution shares.
-struct Session<'a> {
-    node: &'a Node,
+/// What every request of one call into the runtime shares: the node, where it sends, how it
+/// authenticates, how it retries.
+pub(crate) struct Session<'a> {
+    pub node: &'a Node,
     host: &'a dyn Host,
     /// Checked only when a request is about to go out: operations that send nothing need none.
     base_url: Result<String, NodeError>,
     auth: Option<Auth>,
     retry: RetryPolicy,
+    /// The node's credential type, and the values the caller gave for it (empty if none).
+    pub credential: Option<&'a Credential>,
+    pub values: &'a Values,
+}
+
+impl<'a> Session<'a> {
+    pub(crate) fn open(
+        registry: &'a Registry,
+        node: &str,
+        credentials: Option<&'a Values>,
+        base_url_override: Option<&str>,
+        retry: RetryPolicy,
+        host: &'a dyn Host,
+    ) -> Result<Self, NodeError> {
+        static NO_VALUES: std::sync::OnceLock<Values> = std::sync::OnceLock::new();
+        let node = registry.node(node).ok_or_else(|| NodeError::input(format!("Unknown node \"{node}\"")))?;
+        let values = credentials.unwrap_or_else(|| NO_VALUES.get_or_init(Values::new));
+        let credential = node.credential.and_then(|name| registry.credential(name));
+        let auth = match credential {
+            Some(credential) if credentials.is_some() => Some(Auth {
+                credential_type: credential.name.to_string(),
+                headers: (credential.headers)(credential, values)?,
+            }),
+            _ => None,
+        };
+        let base_url = base_url(node, credential, values, base_url_override);
+        Ok(Session { node, host, base_url, auth, retry, credential, values })
+    }
+}
+
+/// Every value of the caller's credential that must never be shown.
+pub(crate) fn secrets_of(registry: &Registry, node: &str, credentials: Option<&Values>) -> Vec<String> {
+    let credential = registry.node(node).and_then(|n| n.credential).and_then(|c| registry.credential(c));
+    match (credential, credentials) {
+        (Some(credential), Some(values)) => credential.secrets(values),
+        _ => Vec::new(),
+    }
 }
 
 async fn run(
@@ -128,26 +158,22 @@ async fn run(
     host: &dyn Host,
     secrets: &RefCell<Vec<String>>,
 ) -> Result<Vec<ItemOut>, NodeError> {
-    let node =
-        registry.node(&request.node).ok_or_else(|| NodeError::input(format!("Unknown node \"{}\"", request.node)))?;
-    let no_values = Values::new();
-    let values = request.credentials.as_ref().unwrap_or(&no_values);
-    let credential = node.credential.and_then(|name| registry.credential(name));
-    let auth = match credential {
-        Some(credential) if request.credentials.is_some() => Some(Auth {
-            credential_type: credential.name.to_string(),
-            headers: (credential.headers)(credential, values)?,
-        }),
-        _ => None,
-    };
-    let base_url = base_url(node, credential, values, request.base_url.as_deref());
+    let session = Session::open(
+        registry,
+        &request.node,
+        request.credentials.as_ref(),
+        request.base_url.as_deref(),
+        request.retry,
+        host,
+    )?;
+    let (node, credential, values) = (session.node, session.credential, session.values);
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
     let plans: Vec<Result<Plan, NodeError>> = request
         .items
         .iter()
         .enumerate()
-        .map(|(index, item)| prepare(node, credential.filter(|_| auth.is_none()), item, index, values, secrets))
+        .map(|(index, item)| prepare(node, credential.filter(|_| session.auth.is_none()), item, index, values, secrets))
         .collect();
     if !request.continue_on_fail {
         if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
@@ -155,7 +181,6 @@ async fn run(
         }
     }
 
-    let session = Session { node, host, base_url, auth, retry: request.retry };
     let mut output = Vec::new();
     for (index, plan) in plans.into_iter().enumerate() {
         let outcome = match plan {
@@ -296,7 +321,7 @@ impl Session<'_> {
     }
 
     /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
-    async fn send(&self, request: &Request) -> Result<Response, NodeError> {
+    pub(crate) async fn send(&self, request: &Request) -> Result<Response, NodeError> {
         let mut headers = vec![("accept".to_string(), "application/json".to_string())];
         if request.body.is_some() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
@@ -324,7 +349,7 @@ impl Session<'_> {
     }
 }
 
-fn list_elements(response: Response) -> Result<Vec<Value>, NodeError> {
+pub(crate) fn list_elements(response: Response) -> Result<Vec<Value>, NodeError> {
     match response.json()? {
         Value::Array(items) => Ok(items),
         Value::Null => Ok(Vec::new()),
@@ -438,6 +463,7 @@ mod tests {
                 credential: Some("demoApi"),
                 default_base_url: Some("http://demo.test"),
                 resources: vec![Resource { value: "thing", name: "Thing", operations: vec![get, list, make, echo] }],
+                searches: Vec::new(),
                 vendor_error: |r| VendorError {
                     message: r.json().ok().and_then(|b| b["msg"].as_str().map(String::from)).unwrap_or_default(),
                     description: None,

@@ -68,6 +68,16 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<String, JsEr
     Ok(serde_json::to_string(&result).expect("results serialize"))
 }
 
+/// One page of a picker's list (n8n `listSearch`). Resolves to the JSON of a `SearchResult`.
+#[wasm_bindgen]
+pub async fn search(request_json: String, host: JsValue) -> Result<String, JsError> {
+    let request: crate::search::SearchRequest =
+        serde_json::from_str(&request_json).map_err(|e| JsError::new(&format!("Malformed search request: {e}")))?;
+    let host = JsHost::from_js(&host)?;
+    let result = crate::search::search(registry(), request, &host).await;
+    Ok(serde_json::to_string(&result).expect("results serialize"))
+}
+
 #[wasm_bindgen(js_name = __panicForTests)]
 pub fn panic_for_tests() {
     panic!("deliberate panic for tests");

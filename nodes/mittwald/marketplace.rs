@@ -48,10 +48,14 @@ pub fn order_extension() -> Operation {
     })
     .describe("Order an extension with the saved payment method, for a customer or into a project")
     .fields(vec![
-        Property::string("extensionId", "Extension Id")
-            .required()
-            .placeholder("e.g. 907a24e9-0723-4566-b584-86578419e983")
-            .describe("The ID (UUID) of the extension to order"),
+        Property::locator(
+            "extensionId",
+            "Extension Id",
+            "searchExtensions",
+            "e.g. 907a24e9-0723-4566-b584-86578419e983",
+        )
+        .required()
+        .describe("The extension to order: pick it from the marketplace or enter its ID (UUID)"),
         Property::options(
             "orderFor",
             "Order For",
@@ -60,11 +64,11 @@ pub fn order_extension() -> Operation {
                 Choice::new("Project", "project").describe("Install the extension in a project"),
             ],
         ),
-        Property::string("customerId", "Customer Id")
+        Property::locator("customerId", "Customer Id", "searchCustomers", "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The customer the extension should be booked for")
             .show_when("orderFor", &[json!("customer")]),
-        Property::string("projectId", "Project Id")
+        Property::locator("projectId", "Project Id", "searchProjects", "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The project the extension should be installed in")
             .show_when("orderFor", &[json!("project")]),

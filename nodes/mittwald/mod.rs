@@ -24,8 +24,75 @@ pub fn node() -> Node {
             spec(),
             vec![marketplace::order_extension(), article::list(), article::get()],
         ),
+        searches: searches(),
         vendor_error,
     }
+}
+
+/// The "From List" pickers of the extension, article, customer and project fields.
+fn searches() -> Vec<Search> {
+    vec![
+        Search {
+            method: "searchExtensions",
+            path: "/v2/extensions",
+            filter_param: Some("searchTerm"),
+            page_size: 50,
+            entry: |item| {
+                let id = item["id"].as_str()?;
+                let name = item["name"].as_str().unwrap_or(id);
+                Some(Entry { name: name.into(), value: id.into(), url: None })
+            },
+        },
+        Search {
+            method: "searchArticles",
+            path: "/v2/articles",
+            filter_param: Some("name"),
+            page_size: 50,
+            entry: |item| {
+                let id = item["articleId"].as_str()?;
+                let name = item["name"].as_str().map_or_else(|| id.to_string(), |n| format!("{n} ({id})"));
+                Some(Entry { name, value: id.into(), url: None })
+            },
+        },
+        Search {
+            method: "searchCustomers",
+            path: "/v2/customers",
+            filter_param: Some("search"),
+            page_size: 50,
+            entry: |item| {
+                let id = item["customerId"].as_str()?;
+                let name = match (item["name"].as_str(), item["customerNumber"].as_str()) {
+                    (Some(name), Some(number)) => format!("{name} ({number})"),
+                    (Some(name), None) => name.to_string(),
+                    (None, _) => id.to_string(),
+                };
+                Some(Entry {
+                    name,
+                    value: id.into(),
+                    url: Some(format!("https://studio.mittwald.de/app/organizations/{id}")),
+                })
+            },
+        },
+        Search {
+            method: "searchProjects",
+            path: "/v2/projects",
+            filter_param: Some("searchTerm"),
+            page_size: 50,
+            entry: |item| {
+                let id = item["id"].as_str()?;
+                let name = match (item["description"].as_str(), item["shortId"].as_str()) {
+                    (Some(name), Some(short)) => format!("{name} ({short})"),
+                    (Some(name), None) => name.to_string(),
+                    (None, _) => id.to_string(),
+                };
+                Some(Entry {
+                    name,
+                    value: id.into(),
+                    url: Some(format!("https://studio.mittwald.de/app/projects/{id}")),
+                })
+            },
+        },
+    ]
 }
 
 pub fn credential() -> Credential {

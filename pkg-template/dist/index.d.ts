@@ -30,9 +30,27 @@ export interface InputItem {
   json: JsonObject;
 }
 
-/** An output item. With `continueOnFail`, a failed item's json is `{ error, description, httpCode }`. */
+/** A file the service answered with (any answer that is not JSON: a PDF, an image, plain text, …). */
+export interface BinaryFile {
+  /** The bytes as received. */
+  data: Uint8Array;
+  /** From the answer's Content-Type (parameters dropped), e.g. `"application/pdf"`; `"application/octet-stream"` if none. */
+  mimeType: string;
+  /** From the answer's Content-Disposition when it names one, else `<operation>.<extension>`. */
+  fileName: string;
+  /** `data.byteLength`. */
+  fileSize: number;
+}
+
+/**
+ * An output item. With `continueOnFail`, a failed item's json is `{ error, description, httpCode }`.
+ * An answer without a body gives `{ success: true }`; a file answer gives json
+ * `{ fileName, mimeType, fileSize }` and the file itself in `binary`.
+ */
 export interface OutputItem {
   json: JsonObject;
+  /** Present only for file answers. */
+  binary?: BinaryFile;
   pairedItem: { item: number };
 }
 
@@ -88,3 +106,27 @@ export declare function credentialHeaders(credentialType: string, credentials: J
 /** Runs a node on items and resolves to its output items. Uses the global `fetch`. */
 export declare function execute(options: ExecuteOptions): Promise<OutputItem[]>;
 
+
+export interface SearchOptions {
+  /** Node name, e.g. `"mittwald"`. */
+  node: string;
+  /** The picker's list method (a resource-locator mode's `typeOptions.searchListMethod`), e.g. `"searchProjects"`. */
+  method: string;
+  /** Text to narrow the list by. */
+  filter?: string;
+  /** The token of the previous page, to get the next one. */
+  paginationToken?: string;
+  credentials?: JsonObject | null;
+  baseUrl?: string;
+}
+
+export interface SearchEntry {
+  name: string;
+  value: string;
+  url?: string;
+}
+
+/** One page of a picker's list; `paginationToken` is set while more pages exist. */
+export declare function search(
+  options: SearchOptions,
+): Promise<{ results: SearchEntry[]; paginationToken?: string }>;

@@ -88,6 +88,19 @@ function buildRequest(options) {
   return request;
 }
 
+/** A file answer as it leaves the wasm (Base64) → `{ data: Uint8Array, mimeType, fileName, fileSize }`. */
+function fromWireBinary(binary) {
+  const bytes = runtime.decodeBase64(binary.data);
+  // An owned copy when the decoder handed back a view into a shared (pooled) buffer.
+  const data = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return { data, mimeType: binary.mimeType, fileName: binary.fileName, fileSize: binary.fileSize };
+}
+
+function fromWireItem(item) {
+  if (!item.binary) return item;
+  return { json: item.json, binary: fromWireBinary(item.binary), pairedItem: item.pairedItem };
+}
+
 /**
  * Runs a node on items. Resolves to the output items; rejects with a `NodeExecutionError`
  * (message, kind, itemIndex, httpCode, description) when an item fails and `continueOnFail` is off.
@@ -97,10 +110,32 @@ async function execute(options) {
   const text = await runtime.execute(JSON.stringify(request), undefined);
   const result = JSON.parse(text);
   if (result.error) throw new NodeExecutionError(result.error);
-  return result.items;
+  return result.items.map(fromWireItem);
 }
 
-module.exports = { nodes, credentials, credentialHeaders, execute, NodeExecutionError };
+/**
+ * One page of a picker's list (what n8n shows under "From List" of a resource-locator field):
+ * `{ node, method, filter, paginationToken, credentials, baseUrl }` → `{ results: [{ name, value, url }],
+ * paginationToken }`; pass the returned token back for the next page. Rejects like `execute`.
+ */
+async function search(options) {
+  if (!isPlainObject(options) || typeof options.node !== 'string' || typeof options.method !== 'string') {
+    throw new TypeError('search() expects { node, method, filter?, paginationToken?, credentials?, baseUrl? }');
+  }
+  const request = {
+    node: options.node,
+    method: options.method,
+    filter: options.filter ?? null,
+    paginationToken: options.paginationToken ?? null,
+    credentials: options.credentials ?? null,
+    baseUrl: options.baseUrl ?? null,
+  };
+  const result = JSON.parse(await runtime.search(JSON.stringify(request), undefined));
+  if (result.error) throw new NodeExecutionError(result.error);
+  return { results: result.results, paginationToken: result.paginationToken };
+}
+
+module.exports = { nodes, credentials, credentialHeaders, execute, search, NodeExecutionError };
 
 // Test hooks; not part of the public API.
 Object.defineProperty(module.exports, '_internal', {

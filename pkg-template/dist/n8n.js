@@ -95,6 +95,54 @@ function toN8nError(ctx, error) {
   return new NodeOperationError(node, message, { itemIndex, description });
 }
 
+/** The values of the node's credential, or null when none is configured (public operations still work). */
+async function credentialsOf(ctx, description) {
+  const credentialType = description.credentials && description.credentials[0] && description.credentials[0].name;
+  if (!credentialType) return null;
+  try {
+    return (await ctx.getCredentials(credentialType)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The `searchListMethod` names the description's resource-locator fields use. */
+function searchMethods(description) {
+  const names = new Set();
+  const visit = (properties) => {
+    for (const property of properties || []) {
+      for (const mode of property.modes || []) {
+        if (mode.typeOptions && mode.typeOptions.searchListMethod) names.add(mode.typeOptions.searchListMethod);
+      }
+      if (Array.isArray(property.options)) {
+        visit(property.options.flatMap((option) => (Array.isArray(option.values) ? option.values : [option])));
+      }
+    }
+  };
+  visit(description.properties);
+  return [...names];
+}
+
+/** n8n `listSearch` methods: each loads one page of a picker's list through the wasm module. */
+function listSearchMethods(nodeName, description) {
+  const methods = {};
+  for (const method of searchMethods(description)) {
+    methods[method] = async function listSearch(filter, paginationToken) {
+      const request = {
+        node: nodeName,
+        method,
+        filter: filter ?? null,
+        paginationToken: paginationToken == null ? null : String(paginationToken),
+        credentials: await credentialsOf(this, description),
+      };
+      const result = JSON.parse(await runtime.search(JSON.stringify(request), makeHost(this)));
+      if (result.error) throw toN8nError(this, result.error);
+      return { results: result.results, paginationToken: result.paginationToken };
+    };
+  }
+  return methods;
+}
+
 /** The n8n `execute` of node `nodeName`; `this` is n8n's IExecuteFunctions. */
 async function executeNode(nodeName) {
   const description = findDescription(runtime.nodeDescriptions(), nodeName, 'Node');
@@ -106,20 +154,10 @@ async function executeNode(nodeName) {
     return { json: item.json ?? {}, parameters };
   });
 
-  let credentials = null;
-  const credentialType = description.credentials && description.credentials[0] && description.credentials[0].name;
-  if (credentialType) {
-    try {
-      credentials = (await this.getCredentials(credentialType)) ?? null;
-    } catch {
-      credentials = null; // no credential configured: public operations still work
-    }
-  }
-
   const request = {
     node: nodeName,
     items: requestItems,
-    credentials,
+    credentials: await credentialsOf(this, description),
     continueOnFail: this.continueOnFail(),
   };
 
@@ -131,7 +169,15 @@ async function executeNode(nodeName) {
     throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));
   }
   if (result.error) throw toN8nError(this, result.error);
-  return [result.items];
+  return [await Promise.all(result.items.map((item) => toN8nItem(this, item)))];
+}
+
+/** A file answer (Base64 from the wasm) becomes n8n binary data under the property `data`. */
+async function toN8nItem(ctx, item) {
+  if (!item.binary) return item;
+  const { data, fileName, mimeType } = item.binary;
+  const binary = await ctx.helpers.prepareBinaryData(Buffer.from(data, 'base64'), fileName, mimeType);
+  return { json: item.json, binary: { data: binary }, pairedItem: item.pairedItem };
 }
 
 /** An n8n node class for node `nodeName`, named `className` (n8n requires it to match the file). */
@@ -140,6 +186,7 @@ function makeNodeClass(nodeName, className) {
     constructor() {
       // n8n reads (and annotates) the description right after `new`: give each instance its own copy.
       this.description = cloneJson(findDescription(runtime.nodeDescriptions(), nodeName, 'Node'));
+      this.methods = { listSearch: listSearchMethods(nodeName, this.description) };
     }
 
     async execute() {

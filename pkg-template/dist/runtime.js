@@ -22,7 +22,9 @@ let credentialsText = null;
 let nodesCache = null;
 let credentialsCache = null;
 
+/** Base64 → bytes. The result may view a larger (pooled) buffer: copy it before handing it out. */
 function decodeBase64(text) {
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
   if (typeof Buffer === 'function') {
     const buf = Buffer.from(text, 'base64');
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -196,8 +198,8 @@ function credentialHeaders(credentialType, credentials) {
   return JSON.parse(text);
 }
 
-/** Runs one execution; resolves to the ExecuteResult JSON text. */
-function execute(requestJson, host) {
+/** Calls async export `name` (`execute`, `search`); resolves to its JSON text. */
+function callAsync(name, requestJson, host) {
   return new Promise((resolve, reject) => {
     let inst;
     try {
@@ -217,7 +219,7 @@ function execute(requestJson, host) {
     inst.pending.add(rejectPending);
     let promise;
     try {
-      promise = enter(inst, (b) => b.execute(requestJson, host));
+      promise = enter(inst, (b) => b[name](requestJson, host));
     } catch (error) {
       settle(reject, error);
       return;
@@ -227,6 +229,16 @@ function execute(requestJson, host) {
       (error) => settle(reject, error instanceof Error ? error : new Error(describe(error))),
     );
   });
+}
+
+/** Runs one execution; resolves to the ExecuteResult JSON text. */
+function execute(requestJson, host) {
+  return callAsync('execute', requestJson, host);
+}
+
+/** Loads one page of a picker's list; resolves to the SearchResult JSON text. */
+function search(requestJson, host) {
+  return callAsync('search', requestJson, host);
 }
 
 /** Panics inside wasm on purpose (tests only); throws the resulting internal error. */
@@ -242,6 +254,8 @@ module.exports = {
   credentialDescriptions,
   credentialHeaders,
   execute,
+  search,
+  decodeBase64,
   panicForTests,
   instancesCreated: () => instancesCreated,
 };

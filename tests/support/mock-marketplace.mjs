@@ -1,5 +1,7 @@
 // A strict, local stand-in for the vendors the nodes talk to. One node:http server on 127.0.0.1 plays
-//   - the mittwald mStudio API v2 (`/v2/articles`, `/v2/articles/{articleId}`, `/v2/extensions/{id}/order`)
+//   - the mittwald mStudio API v2 (`/v2/articles`, `/v2/articles/{articleId}`, `/v2/extensions/{id}/order`,
+//     and a few generated operations: `/v2/projects` (paginated), `/v2/projects/{id}` (GET, DELETE → 204),
+//     `/v2/projects/{id}/filesystem-file-content` (a file download))
 //   - an Interworks Cloud service-management connector (`POST /API/Addon/Create|Update|Cancel`,
 //     `/API/Subscriptions/Create|Update|Cancel|Suspend|Activate|UpgradeToPaid`)
 //   - the Webgate Yamdu orders API (`/api/orders`, stateful: see mock-yamdu.mjs)
@@ -97,6 +99,64 @@ const TEMPLATE = {
 
 function machine(name, cpu, memory) {
   return { name, cpu, memory };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// mittwald projects (fields per de.mittwald.v1.project.Project / ProjectListItem) and their files
+
+const PROJECT_CUSTOMER_ID = '15b8a787-8d46-43b0-907e-01af35032c0a';
+
+export function defaultProjects() {
+  const project = (n, description, extra = {}) => {
+    const at = `2024-0${n}-01T10:00:00.000Z`;
+    return {
+      id: `a1b2c3d4-0000-4000-8000-00000000000${n}`,
+      shortId: `p-abc10${n}`,
+      description,
+      enabled: true,
+      customerId: PROJECT_CUSTOMER_ID,
+      customerMeta: { id: PROJECT_CUSTOMER_ID },
+      serverId: 'c3d4e5f6-0000-4000-8000-000000000001',
+      serverGroupId: 'sg-1',
+      createdAt: at,
+      isReady: true,
+      readiness: 'ready',
+      status: 'ready',
+      statusSetAt: at,
+      webStorageUsageInBytes: n * 1024,
+      webStorageUsageInBytesSetAt: at,
+      backupStorageUsageInBytes: 0,
+      backupStorageUsageInBytesSetAt: at,
+      supportedFeatures: [],
+      deletionRequested: false,
+      directories: { '/': '/home/p-abc10' + n },
+      ...extra,
+    };
+  };
+  return [
+    project(1, 'Shop production'),
+    project(2, 'Shop staging'),
+    project(3, 'Company blog'),
+    project(4, 'Intranet', { enabled: false }),
+    project(5, 'Landing pages'),
+  ];
+}
+
+/** Every byte value once, so any text decoding on the way shows up as changed bytes. */
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+/** projectId → path → { mimeType (as the server sends it), bytes } */
+export function defaultProjectFiles() {
+  const first = defaultProjects()[0].id;
+  return {
+    [first]: {
+      '/html/invoices/2024-001.pdf': {
+        mimeType: 'application/pdf',
+        bytes: Buffer.concat([Buffer.from('%PDF-1.4\n'), ALL_BYTES, Buffer.from('\n%%EOF\n')]),
+      },
+      '/logs/access.log': { mimeType: 'text/plain; charset=utf-8', bytes: Buffer.from('GET / 200\nGET /shop 200 – ok\n') },
+    },
+  };
 }
 
 export function defaultArticles() {
@@ -317,6 +377,8 @@ export async function startMockMarketplace(options = {}) {
     articles: clone(initialArticles),
     extensions: clone(EXTENSIONS),
     orders: [],
+    projects: defaultProjects(),
+    projectFiles: defaultProjectFiles(),
     interworksAddons: [],
     interworksCalls: [],
     config: cfg,
@@ -330,6 +392,8 @@ export async function startMockMarketplace(options = {}) {
     scripted = [];
     data.articles = clone(initialArticles);
     data.orders = [];
+    data.projects = defaultProjects();
+    data.projectFiles = defaultProjectFiles();
     data.interworksAddons = [];
     data.interworksCalls = [];
     yamdu.reset();
@@ -474,7 +538,131 @@ export async function startMockMarketplace(options = {}) {
       if (method !== 'POST') return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'POST' });
       return orderExtension(res, record, m[1]);
     }
+    if (rawPath === '/v2/projects') {
+      if (method !== 'GET') return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'GET' });
+      return listProjects(res, record, url);
+    }
+    if ((m = /^\/v2\/projects\/([^/]+)$/.exec(rawPath))) {
+      if (method === 'GET') return getProject(res, record, m[1]);
+      if (method === 'DELETE') return deleteProject(res, record, m[1]);
+      return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'GET, DELETE' });
+    }
+    if ((m = /^\/v2\/projects\/([^/]+)\/filesystem-file-content$/.exec(rawPath))) {
+      if (method !== 'GET') return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'GET' });
+      return projectFileContent(res, record, m[1]);
+    }
     return send(res, 404, { type: 'NotFound', message: `route ${method} ${rawPath} not found` });
+  }
+
+  /** Auth plus "no unknown query parameters"; sends the error and returns false when either fails. */
+  function mwCheck(res, record, allowedQuery) {
+    const auth = mwAuth(record);
+    if (!auth.ok) {
+      mwUnauthorized(res, auth);
+      return false;
+    }
+    const unknown = Object.keys(record.query).filter((k) => !allowedQuery.includes(k));
+    if (unknown.length) {
+      mwValidation(res, unknown.map((k) => ({ message: `unknown query parameter '${k}'`, path: `.query.${k}`, type: 'additionalProperties' })));
+      return false;
+    }
+    return true;
+  }
+
+  function findProject(res, rawId) {
+    let id;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch {
+      id = rawId;
+    }
+    const project = data.projects.find((p) => p.id === id || p.shortId === id);
+    if (!project) send(res, 403, { type: 'PermissionDenied', message: `project '${id}' not found or not accessible` });
+    return project;
+  }
+
+  function listProjects(res, record) {
+    if (!mwCheck(res, record, ['customerId', 'serverId', 'searchTerm', 'limit', 'skip', 'page', 'sort', 'order'])) return;
+    const q = record.query;
+    const errs = [];
+    const int = (name) => {
+      if (q[name] === undefined) return undefined;
+      if (typeof q[name] !== 'string' || !/^\d+$/.test(q[name])) {
+        errs.push({ message: 'must be integer >= 0', path: `.query.${name}`, type: 'type' });
+        return undefined;
+      }
+      return Number(q[name]);
+    };
+    const limitIn = int('limit');
+    const skipIn = int('skip');
+    const pageIn = int('page');
+    for (const [name, allowed] of [['sort', ['createdAt', 'description']], ['order', ['asc', 'desc']]]) {
+      if (q[name] !== undefined && !allowed.includes(q[name])) {
+        errs.push({ message: 'must be equal to one of the allowed values', path: `.query.${name}`, type: 'enum', context: { allowedValues: allowed.join(',') } });
+      }
+    }
+    if (q.serverId !== undefined && !UUID_RE.test(String(q.serverId))) {
+      errs.push({ message: 'must match format "uuid"', path: '.query.serverId', type: 'format', context: { format: 'uuid' } });
+    }
+    if (errs.length) return mwValidation(res, errs);
+    const term = typeof q.searchTerm === 'string' ? q.searchTerm.toLowerCase() : '';
+    let list = data.projects.filter(
+      (p) =>
+        (q.customerId === undefined || p.customerId === q.customerId) &&
+        (q.serverId === undefined || p.serverId === q.serverId) &&
+        (!term || [p.id, p.shortId, p.description].some((f) => f.toLowerCase().includes(term))),
+    );
+    const key = q.sort ?? 'createdAt';
+    list.sort((a, b) => String(a[key]).localeCompare(String(b[key])) * (q.order === 'desc' ? -1 : 1));
+    const total = list.length;
+    const limit = Math.min(limitIn ?? 10000, cfg.maxPageSize);
+    const skip = skipIn ?? (pageIn ? (pageIn - 1) * limit : 0);
+    list = list.slice(skip, skip + limit).map(({ directories, ...item }) => item);
+    send(res, 200, list, {
+      'x-pagination-limit': String(limit),
+      'x-pagination-skip': String(skip),
+      'x-pagination-totalcount': String(total),
+    });
+  }
+
+  function getProject(res, record, rawId) {
+    if (!mwCheck(res, record, [])) return;
+    const project = findProject(res, rawId);
+    if (!project) return;
+    const { customerMeta, deletionRequested, ...json } = project;
+    send(res, 200, json);
+  }
+
+  function deleteProject(res, record, rawId) {
+    if (!mwCheck(res, record, [])) return;
+    const project = findProject(res, rawId);
+    if (!project) return;
+    data.projects = data.projects.filter((p) => p !== project);
+    res.writeHead(204);
+    res.end();
+  }
+
+  /** The file's bytes; `Content-Disposition: attachment; filename=…` unless `inline=true`. */
+  function projectFileContent(res, record, rawId) {
+    if (!mwCheck(res, record, ['file', 'inline'])) return;
+    const { file, inline } = record.query;
+    if (inline !== undefined && inline !== 'true' && inline !== 'false') {
+      return mwValidation(res, [{ message: 'must be boolean', path: '.query.inline', type: 'type' }]);
+    }
+    if (typeof file !== 'string' || file === '') {
+      return mwValidation(res, [{ message: "must have required property 'file'", path: '.query.file', type: 'required' }]);
+    }
+    const project = findProject(res, rawId);
+    if (!project) return;
+    const found = data.projectFiles[project.id]?.[file];
+    if (!found) return send(res, 404, { type: 'NotFound', message: `file '${file}' not found` });
+    const name = file.split('/').pop();
+    res.writeHead(200, {
+      'content-type': found.mimeType,
+      'content-length': found.bytes.length,
+      'content-disposition': inline === 'true' ? 'inline' : `attachment; filename="${name}"`,
+    });
+    res.end(found.bytes);
   }
 
   function publicAuthCheck(res, record) {

@@ -1,0 +1,226 @@
+// Stoplight Prism (pinned in ./package.json) as a spec-driven mock, plus a small recording proxy in
+// front of it so every request the runtime sends — and Prism's verdict on it — can be tied to the
+// operation that sent it.
+//
+// What was learned about Prism 5.16.0 here (Node 20.20; its package.json declares node >= 24.18, npm
+// only warns — EBADENGINE — and it runs fine on 20):
+//
+//   - `npm ci --ignore-scripts` in this folder: ≈ 10 s, 213 packages, ≈ 74 MB. `--ignore-scripts` also
+//     skips @scarf/scarf's install-time analytics ping; Prism itself fetches nothing when mocking a
+//     local file (it only reads the document and listens on loopback).
+//   - `prism mock --errors -h 127.0.0.1 -p PORT openapi.json` is listening ≈ 2 s after spawn; it prints
+//     one line per route, then "Prism is listening on http://127.0.0.1:PORT".
+//   - Every request is validated against the operation Prism routes it to: security (here the
+//     `x-access-token` apiKey header), path/query/header parameters (presence, type, format, enum,
+//     ranges, patterns — ajv), and the body (content type, then the JSON schema of the media type).
+//     Violations come back in the `sl-violations` response header, a JSON array of
+//     `{ location: ['request', 'body', 'name'], severity: 'Error'|'Warning'|'Information', code, message }`.
+//     With `--errors`, a request with an Error-severity violation gets no mock answer: Prism answers
+//     401 (security), 415 (content type), 422/400 (the operation's own error response if the spec has
+//     one, else a problem+json) — so the status alone is not enough: the header is the verdict.
+//   - A request that matches no route gets 404 problem+json `…#NO_PATH_MATCHED_ERROR`; a wrong method
+//     405 `…#NO_METHOD_MATCHED_ERROR`. Those carry no sl-violations header.
+//   - A valid request gets the operation's first 2xx response, built from the spec's examples (static
+//     mode); Prism also checks that answer against the response schema and lists problems with
+//     location ['response', …] in the same header (those are the spec's own examples disagreeing with
+//     its schemas, not a fault of the client).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CONTRACT_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(CONTRACT_DIR, '..', '..');
+export const PRISM_BIN = path.join(CONTRACT_DIR, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+
+function log(msg) {
+  process.stderr.write(`[contract] ${msg}\n`);
+}
+
+function run(cmd, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    log(`$ ${cmd} ${args.join(' ')}   (in ${path.relative(REPO_ROOT, cwd) || '.'})`);
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let tail = '';
+    const keep = (chunk) => {
+      tail = (tail + chunk.toString()).slice(-8000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      if (code === 0) {
+        log(`  done in ${secs} s`);
+        resolve();
+      } else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} after ${secs} s:\n${tail}`));
+    });
+  });
+}
+
+async function withInstallLock(fn) {
+  const lock = path.join(CONTRACT_DIR, '.install.lock');
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      if (Date.now() > deadline) throw new Error(`install lock ${lock} held for 5 min; remove it if stale`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Installs Prism (exactly as package-lock.json pins it) into tests/contract/node_modules unless it is there. */
+export async function ensurePrism() {
+  if (fs.existsSync(PRISM_BIN)) return PRISM_BIN;
+  return withInstallLock(async () => {
+    if (fs.existsSync(PRISM_BIN)) return PRISM_BIN;
+    log('Prism is not installed in tests/contract — installing (≈ 10 s, ≈ 74 MB)');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    await run(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--engine-strict=false'], CONTRACT_DIR);
+    if (!fs.existsSync(PRISM_BIN)) throw new Error(`npm ci finished but ${PRISM_BIN} is missing`);
+    return PRISM_BIN;
+  });
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `prism mock --errors` on `specPath`; resolves to { url, close(), output() } once it listens. */
+export async function startPrism(specPath, { timeoutMs = 60_000 } = {}) {
+  const bin = await ensurePrism();
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'mock', '--errors', '-h', '127.0.0.1', '-p', String(port), specPath], {
+    cwd: CONTRACT_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', FORCE_COLOR: '0', NO_COLOR: '1' },
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-200_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const started = Date.now();
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Prism did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+    const check = () => {
+      if (/Prism is listening on/.test(output)) {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`Prism exited (${code ?? signal}) before listening:\n${output.slice(-4000)}`));
+    });
+  });
+  const startMs = Date.now() - started;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    startMs,
+    output: () => output,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/**
+ * A proxy on 127.0.0.1 that forwards everything to `target` and records each exchange:
+ * { method, url, headers, body (text), status, violations (parsed sl-violations), answerType, answer (text) }.
+ * `take()` hands back (and forgets) what was recorded since the last call.
+ */
+export async function startRecordingProxy(target) {
+  const targetUrl = new URL(target);
+  let log = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: body.toString('utf8') };
+      log.push(entry);
+      const headers = { ...req.headers, host: targetUrl.host };
+      const upstream = http.request(
+        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          const parts = [];
+          answer.on('data', (c) => parts.push(c));
+          answer.on('end', () => {
+            const raw = Buffer.concat(parts);
+            entry.status = answer.statusCode;
+            entry.answerType = answer.headers['content-type'] ?? '';
+            entry.answer = raw.toString('utf8').slice(0, 4000);
+            entry.violations = parseViolations(answer.headers['sl-violations']);
+            const out = { ...answer.headers };
+            delete out['transfer-encoding'];
+            out['content-length'] = String(raw.length);
+            res.writeHead(answer.statusCode, out);
+            res.end(raw);
+          });
+        },
+      );
+      upstream.on('error', (err) => {
+        entry.status = 0;
+        entry.proxyError = err.message;
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`contract proxy: ${err.message}`);
+      });
+      upstream.end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    take() {
+      const taken = log;
+      log = [];
+      return taken;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function parseViolations(header) {
+  if (!header) return [];
+  try {
+    const list = JSON.parse(Array.isArray(header) ? header.join(',') : header);
+    return Array.isArray(list) ? list : [{ location: ['request'], severity: 'Error', message: `unreadable sl-violations: ${header}` }];
+  } catch {
+    return [{ location: ['request'], severity: 'Error', message: `unreadable sl-violations: ${header}` }];
+  }
+}

@@ -1,0 +1,51 @@
+// The n8n node class's pickers (`methods.listSearch`), loaded the way n8n loads them: with n8n's own
+// n8n-workflow on the module path, and n8n's request-helper contract (authenticate via the credential
+// class, answers for every status).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire, Module } from 'node:module';
+import path from 'node:path';
+import { E2E_DIR, PKG_DIR, ensureN8n } from './n8n-harness.mjs';
+import { startMockMarketplace } from '../support/mock-marketplace.mjs';
+
+const require = createRequire(import.meta.url);
+let mock;
+before(async () => {
+  await ensureN8n();
+  // What n8n does while it loads community nodes: its own modules resolve from the node's files.
+  process.env.NODE_PATH = path.join(E2E_DIR, 'node_modules');
+  Module._initPaths();
+  mock = await startMockMarketplace({ maxPageSize: 2 });
+});
+after(() => mock?.close());
+
+test('the n8n node class serves the same lists through methods.listSearch and n8n\'s request helper', async () => {
+  const { Mittwald } = require(path.join(PKG_DIR, 'dist/nodes/Mittwald/Mittwald.node.js'));
+  const { MittwaldApi } = require(path.join(PKG_DIR, 'dist/credentials/MittwaldApi.credentials.js'));
+  const node = new Mittwald();
+  assert.deepEqual(Object.keys(node.methods.listSearch).sort(), ['searchArticles', 'searchCustomers', 'searchExtensions', 'searchProjects']);
+  const credentials = mock.credentials.mittwald;
+  const authenticated = [];
+  // What n8n hands a listSearch method: getCredentials, and a request helper that authenticates with
+  // the credential class and does not throw on HTTP errors (as asked).
+  const context = {
+    getCredentials: async (type) => {
+      assert.equal(type, 'mittwaldApi');
+      return credentials;
+    },
+    getNode: () => ({ name: 'mittwald', type: 'CUSTOM.mittwald', typeVersion: 1, parameters: {} }),
+    helpers: {
+      httpRequestWithAuthentication: async (type, options) => {
+        authenticated.push(type);
+        const signed = await new MittwaldApi().authenticate(credentials, options);
+        const response = await fetch(signed.url, { method: signed.method, headers: signed.headers, body: signed.body });
+        return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) };
+      },
+    },
+  };
+  const page = await node.methods.listSearch.searchProjects.call(context, '', undefined);
+  assert.equal(page.results.length, 2);
+  assert.equal(page.paginationToken, '2');
+  assert.deepEqual(authenticated, ['mittwaldApi']);
+  assert.equal(mock.requests.at(-1).headers['x-access-token'], credentials.apiToken);
+});
