@@ -16,18 +16,14 @@ class NodeExecutionError extends Error {
   }
 }
 
-function cloneJson(value) {
-  return JSON.parse(JSON.stringify(value));
-}
-
-/** Descriptions of every node (n8n INodeTypeDescription objects). */
+/** Descriptions of every node (n8n INodeTypeDescription objects); a fresh copy on every call. */
 function nodes() {
-  return cloneJson(runtime.nodeDescriptions());
+  return JSON.parse(runtime.nodesJson());
 }
 
 /** Descriptions of every credential type (n8n ICredentialType objects, without `authenticate`). */
 function credentials() {
-  return cloneJson(runtime.credentialDescriptions());
+  return JSON.parse(runtime.credentialsJson());
 }
 
 /** The headers that authenticate a request with these credentials. */

@@ -8,8 +8,7 @@
 // - Calls into a dead instance (late promise callbacks, finalizers) become no-ops, so a panic can
 //   never surface as an uncaught exception in the host process.
 
-const wasmBase64 = require('./wasm.js');
-const createBindings = require('./glue.js');
+// The module and its glue are loaded on first use: listing the nodes needs neither.
 
 const INTERNAL_ERROR_PREFIX = 'internal error in the wasm runtime: ';
 const RealWebAssembly = WebAssembly;
@@ -36,7 +35,7 @@ function decodeBase64(text) {
 }
 
 function compiledModule() {
-  if (compiled === null) compiled = new RealWebAssembly.Module(decodeBase64(wasmBase64));
+  if (compiled === null) compiled = new RealWebAssembly.Module(decodeBase64(require('./wasm.js')));
   return compiled;
 }
 
@@ -124,7 +123,7 @@ function createInstance() {
       }
     });
   };
-  inst.bindings = createBindings(wasmNamespace, scheduleMicrotask);
+  inst.bindings = require('./glue.js')(wasmNamespace, scheduleMicrotask);
   enter(inst, () => {
     inst.bindings.initSync({ module: compiledModule() });
     inst.bindings.init((message) => {
@@ -168,15 +167,38 @@ function deepFreeze(value) {
   return value;
 }
 
-/** JSON text of the node descriptions (read from wasm once). */
+/**
+ * The descriptions the wasm module emitted when the package was built (dist/descriptors.js), so
+ * that loading the package — and n8n listing its nodes — needs no wasm at all. Absent only while
+ * the build itself asks the module.
+ */
+function embeddedDescriptors() {
+  try {
+    return require('./descriptors.js');
+  } catch {
+    return {};
+  }
+}
+
+/** JSON text of the node descriptions, as the wasm module emits them now (the build uses this). */
+function nodesJsonFromWasm() {
+  return call((b) => b.nodesJson());
+}
+
+/** JSON text of the credential descriptions, as the wasm module emits them now. */
+function credentialsJsonFromWasm() {
+  return call((b) => b.credentialsJson());
+}
+
+/** JSON text of the node descriptions. */
 function nodesJson() {
-  if (nodesText === null) nodesText = call((b) => b.nodesJson());
+  if (nodesText === null) nodesText = embeddedDescriptors().nodes ?? nodesJsonFromWasm();
   return nodesText;
 }
 
-/** JSON text of the credential descriptions (read from wasm once). */
+/** JSON text of the credential descriptions. */
 function credentialsJson() {
-  if (credentialsText === null) credentialsText = call((b) => b.credentialsJson());
+  if (credentialsText === null) credentialsText = embeddedDescriptors().credentials ?? credentialsJsonFromWasm();
   return credentialsText;
 }
 
@@ -250,6 +272,8 @@ module.exports = {
   INTERNAL_ERROR_PREFIX,
   nodesJson,
   credentialsJson,
+  nodesJsonFromWasm,
+  credentialsJsonFromWasm,
   nodeDescriptions,
   credentialDescriptions,
   credentialHeaders,

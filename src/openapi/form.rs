@@ -269,6 +269,14 @@ impl Form {
             }
         }
 
+        // A file answer is asked for in its own media type (the runtime's default `accept` is JSON,
+        // which such an operation cannot answer with); an `Accept` header parameter the user set wins.
+        if let Answer::Binary(mime) = self.spec.answer {
+            if !request.headers.iter().any(|(name, _)| name == "accept") {
+                request = request.header("accept", mime);
+            }
+        }
+
         Ok(match self.spec.answer {
             Answer::Object | Answer::Empty => Plan::item(request),
             Answer::Array if self.spec.paginated => Plan::list(request, Some(Paging::from_params(params, PAGE_SIZE)?)),

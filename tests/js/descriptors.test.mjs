@@ -241,3 +241,11 @@ test('descriptors are plain JSON (round-trip) and usable as AI tools', () => {
     assert.equal(n.usableAsTool, true, `${n.name}.usableAsTool`);
   }
 });
+
+test('the descriptions embedded at build time are exactly what the wasm module emits', async () => {
+  const { createRequire } = await import('node:module');
+  const runtime = createRequire(import.meta.url)('../../pkg/dist/runtime.js');
+  const embedded = createRequire(import.meta.url)('../../pkg/dist/descriptors.js');
+  assert.equal(embedded.nodes, runtime.nodesJsonFromWasm());
+  assert.equal(embedded.credentials, runtime.credentialsJsonFromWasm());
+});

@@ -104,7 +104,9 @@ function machine(name, cpu, memory) {
 // ---------------------------------------------------------------------------------------------------
 // mittwald projects (fields per de.mittwald.v1.project.Project / ProjectListItem) and their files
 
-const PROJECT_CUSTOMER_ID = '15b8a787-8d46-43b0-907e-01af35032c0a';
+/** The customer of every default project but the last; the last belongs to OTHER_CUSTOMER_ID. */
+export const PROJECT_CUSTOMER_ID = '15b8a787-8d46-43b0-907e-01af35032c0a';
+export const OTHER_CUSTOMER_ID = '9e8d7c6b-5a49-4382-b1a0-fedcba987654';
 
 export function defaultProjects() {
   const project = (n, description, extra = {}) => {
@@ -138,7 +140,7 @@ export function defaultProjects() {
     project(2, 'Shop staging'),
     project(3, 'Company blog'),
     project(4, 'Intranet', { enabled: false }),
-    project(5, 'Landing pages'),
+    project(5, 'Landing pages', { customerId: OTHER_CUSTOMER_ID, customerMeta: { id: OTHER_CUSTOMER_ID } }),
   ];
 }
 
