@@ -158,7 +158,8 @@ impl Plan {
         Plan::Call { request, expect: Expect::Then(Box::new(next)) }
     }
 
-    /// The answer is a file: `file_name` unless the vendor names it (Content-Disposition).
+    /// The answer is a file, named by the vendor (Content-Disposition) or else `file_name` plus the
+    /// extension of the media type that came back.
     pub fn file(request: Request, file_name: impl Into<String>) -> Self {
         Plan::Call { request, expect: Expect::File { file_name: file_name.into() } }
     }

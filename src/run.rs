@@ -94,6 +94,9 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
     let secrets = secrets.into_inner();
     for item in &mut result.items {
         redact_value(&mut item.json, &secrets);
+        if let Some(binary) = &mut item.binary {
+            redact_text(&mut binary.file_name, &secrets);
+        }
     }
     if let Some(error) = &mut result.error {
         redact_text(&mut error.message, &secrets);
@@ -322,7 +325,10 @@ impl Session<'_> {
 
     /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
     pub(crate) async fn send(&self, request: &Request) -> Result<Response, NodeError> {
-        let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+        let mut headers = Vec::new();
+        if !request.headers.iter().any(|(name, _)| name == "accept") {
+            headers.push(("accept".to_string(), "application/json".to_string()));
+        }
         if request.body.is_some() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
         }
@@ -392,8 +398,26 @@ fn file_of(response: Response, fallback_name: String) -> File {
         .map(|t| t.split(';').next().unwrap_or(t).trim().to_string())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "application/octet-stream".into());
-    let file_name = response.header("content-disposition").and_then(disposition_file_name).unwrap_or(fallback_name);
+    let file_name = response
+        .header("content-disposition")
+        .and_then(disposition_file_name)
+        .unwrap_or_else(|| format!("{fallback_name}.{}", extension(&mime_type)));
     File { data: response.body, mime_type, file_name }
+}
+
+fn extension(mime: &str) -> &'static str {
+    match mime {
+        "application/pdf" => "pdf",
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/svg+xml" => "svg",
+        "application/json" => "json",
+        "application/zip" => "zip",
+        _ => "bin",
+    }
 }
 
 /// `attachment; filename="invoice.pdf"` → `invoice.pdf` (path parts dropped: a name, never a path).

@@ -281,7 +281,12 @@ impl Form {
             Answer::Object | Answer::Empty => Plan::item(request),
             Answer::Array if self.spec.paginated => Plan::list(request, Some(Paging::from_params(params, PAGE_SIZE)?)),
             Answer::Array => Plan::list(request, None),
-            Answer::Binary(mime) => Plan::file(request, format!("{}.{}", self.spec.id, extension(mime))),
+            Answer::Binary(mime) => {
+                if !request.headers.iter().any(|(name, _)| name == "accept") {
+                    request = request.header("accept", format!("{mime}, */*;q=0.5"));
+                }
+                Plan::file(request, self.spec.id)
+            }
         })
     }
 
@@ -372,20 +377,6 @@ fn query_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
-    }
-}
-
-fn extension(mime: &str) -> &'static str {
-    match mime.split(';').next().unwrap_or(mime).trim() {
-        "application/pdf" => "pdf",
-        "text/plain" => "txt",
-        "text/csv" => "csv",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        "image/svg+xml" => "svg",
-        "application/json" => "json",
-        _ => "bin",
     }
 }
 

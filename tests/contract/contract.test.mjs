@@ -26,6 +26,7 @@ const CLASSES = {
   pass: 'passed',
   'request-violation': 'Prism reported request violations (the request does not satisfy the spec)',
   'route-not-matched': 'Prism matched no route/method (wrong path or method)',
+  'not-acceptable': "the request's Accept header asks for a media type the operation does not answer with (Prism 406)",
   'no-request': 'execute sent no request',
   'input-error': 'execute rejected the minimal valid input (kind "input")',
   'answer-not-taken': 'Prism accepted the request and answered 2xx, but execute failed on that answer',
@@ -86,6 +87,11 @@ function shaped(value, prop) {
       return Number(value);
     case 'boolean':
       return Boolean(value);
+    case 'resourceLocator': {
+      // As n8n stores it: the "ID" mode with the id typed in.
+      const mode = prop.modes?.find((m) => m.name === 'id') ?? prop.modes?.find((m) => m.type !== 'list') ?? prop.modes?.[0];
+      return { __rl: true, mode: mode?.name ?? 'id', value: typeof value === 'string' ? value : JSON.stringify(value) };
+    }
     case 'string':
       if (prop.typeOptions?.multipleValues) return (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
       return typeof value === 'string' ? value : JSON.stringify(value);
@@ -103,7 +109,8 @@ function parametersFor(op, resource, form, spec) {
   const paginated = form.some((p) => p.name === 'returnAll');
   const active = () => form.filter((p) => shown(p, params, form));
   const used = new Set(['resource', 'operation', 'bodyVariant', 'returnAll', 'limit']);
-  for (const input of spec.requiredInputs(op, { paginated })) {
+  const inputs = spec.requiredInputs(op, { paginated });
+  for (const input of inputs) {
     const names = input.place === 'wholeBody' ? ['body'] : [input.name, `${input.place}${cap(input.name)}`];
     const where = input.place === 'wholeBody' ? 'the whole body' : `${input.place} "${input.name}"`;
     const top = active().find((p) => names.includes(p.name) && !p.type.endsWith('ollection') && !used.has(p.name));
@@ -128,7 +135,7 @@ function parametersFor(op, resource, form, spec) {
       params[p.name] = p.default;
     }
   }
-  return { params, notes };
+  return { params, notes, inputs };
 }
 
 function classify(outcome, exchanges, notes) {
@@ -136,6 +143,7 @@ function classify(outcome, exchanges, notes) {
   const unrouted = exchanges.filter((x) => /NO_(PATH|METHOD)_MATCHED|NO_SERVER_MATCHED/.test(x.answer ?? '') || x.status === 0);
   if (requestViolations.length) return 'request-violation';
   if (unrouted.length) return 'route-not-matched';
+  if (exchanges.some((x) => /NOT_ACCEPTABLE/.test(x.answer ?? ''))) return 'not-acceptable';
   const missing = notes.some((n) => n.startsWith(MISSING));
   if (outcome.error?.kind === 'input') return missing ? 'form-mismatch' : 'input-error';
   if (outcome.error?.harness) return 'harness-error';
@@ -145,6 +153,18 @@ function classify(outcome, exchanges, notes) {
   if (outcome.error) return 'answer-not-taken';
   if (missing) return 'form-mismatch';
   return 'pass';
+}
+
+/** What kinds of input an operation's request exercised (for the report's coverage line). */
+function coverageOf(op, inputs, parameters) {
+  const kinds = new Set(inputs.map((i) => i.place));
+  if (op.body) kinds.add(op.body.contentType === 'application/json' ? 'json body' : `${op.body.contentType} body`);
+  if (parameters?.bodyVariant) kinds.add('oneOf body (first variant)');
+  if (inputs.some((i) => i.place === 'body' && i.value && typeof i.value === 'object')) kinds.add('nested body value');
+  if (Object.values(parameters ?? {}).some((v) => v && typeof v === 'object' && v.__rl)) kinds.add('resource locator');
+  if ('returnAll' in (parameters ?? {}) || op.params.some((p) => p.name === 'skip')) kinds.add('paginated (limit/skip)');
+  if (op.security.length === 0) kinds.add('public (no security)');
+  return [...kinds];
 }
 
 function withTimeout(promise, ms) {
@@ -185,6 +205,8 @@ function writeReport(results, meta) {
     `the ${results.length} operations ran in ${(meta.runMs / 1000).toFixed(1)} s.`,
     '',
     '## Summary',
+    '',
+    `Inputs exercised (operations): ${Object.entries(meta.coverage).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',
     '| Result | Operations |',
     '|---|---|',
@@ -250,6 +272,32 @@ after(async () => {
   await prism?.close();
 });
 
+test('the mock rejects what the spec forbids, and the proxy reads its verdict', async () => {
+  // The verdict machinery itself: without this, a Prism that checked nothing would let everything pass.
+  const send = async (route, init = {}) => {
+    await fetch(`${proxy.url}${route}`, init).then((r) => r.arrayBuffer());
+    const [exchange] = proxy.take();
+    return exchange;
+  };
+  const json = { 'content-type': 'application/json', 'x-access-token': TOKEN };
+  const good = await send(`/v2/customers/${'c'}/ai-hosting-keys`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'abcde' }) });
+  assert.equal(good.status, 201);
+  assert.deepEqual(good.violations.filter((v) => v.location[0] === 'request'), []);
+  const noToken = await send('/v2/customers/c/ai-hosting-keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"abcde"}' });
+  assert.equal(noToken.status, 401);
+  assert.match(noToken.violations[0].message, /security/i);
+  const shortName = await send('/v2/customers/c/ai-hosting-keys', { method: 'POST', headers: json, body: '{"name":"ab"}' });
+  assert.deepEqual(shortName.violations.map((v) => [v.location.join('.'), v.code]), [['request.body.name', 'minLength']]);
+  const badUuid = await send('/v2/apps/not-a-uuid', { headers: json });
+  // Prism lower-cases parameter names in its locations.
+  assert.deepEqual(badUuid.violations.map((v) => v.location.join('.')), ['request.path.appid']);
+  const missingQuery = await send('/v2/app-installations/x/missing-dependencies', { headers: json });
+  assert.deepEqual(missingQuery.violations.map((v) => v.location.join('.')), ['request.query']);
+  const unrouted = await send('/v2/no-such-route', { headers: json });
+  assert.equal(unrouted.status, 404);
+  assert.match(unrouted.answer, /NO_PATH_MATCHED/);
+});
+
 test('every mittwald operation sends a request the spec accepts', async () => {
   const mp = loadPackage();
   const spec = new SpecInputs(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8')));
@@ -269,6 +317,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
     const row = { id: op.id, method: op.method, path: op.path, details: [], requests: 0 };
     let parameters;
     let notes = [];
+    let inputs = [];
     const outcome = {};
     if (!resources.has(op.id)) {
       row.result = 'form-mismatch';
@@ -277,7 +326,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
       continue;
     }
     try {
-      ({ params: parameters, notes } = parametersFor(op, resources.get(op.id), form, spec));
+      ({ params: parameters, notes, inputs } = parametersFor(op, resources.get(op.id), form, spec));
     } catch (err) {
       outcome.error = { harness: true, message: err.message };
     }
@@ -314,6 +363,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
       pass: '',
       'request-violation': requestViolations.map((v) => `${(v.location ?? []).join('.')}: ${v.message}`).join('; '),
       'route-not-matched': exchanges.map((x) => `${x.method} ${x.url} → ${x.status}`).join('; '),
+      'not-acceptable': exchanges.map((x) => `accept: ${x.headers.accept} → ${x.status}`).join('; '),
       'no-request': 'execute resolved without sending anything',
       'input-error': outcome.error?.message,
       'answer-not-taken': `${outcome.error?.message} (Prism answered ${exchanges.map((x) => `${x.status} ${x.answerType}`).join(', ')})`,
@@ -323,13 +373,16 @@ test('every mittwald operation sends a request the spec accepts', async () => {
     }[row.result];
     row.summary = exchanges.map((x) => `${x.method} ${x.url} → ${x.status}`).join('; ') + (outcome.items ? ` → ${outcome.items.length} item(s)` : '');
     if (notes.length) row.formNotes = notes;
+    row.coverage = coverageOf(op, inputs, parameters);
     results.push(row);
   }
   for (const id of extra) results.push({ id, method: '', path: '', result: 'form-mismatch', reason: 'offered by the node but not a current operation of the spec', details: [], requests: 0 });
 
   const runMs = Date.now() - started;
   const prismVersion = JSON.parse(fs.readFileSync(path.join(CONTRACT_DIR, 'node_modules', '@stoplight', 'prism-cli', 'package.json'), 'utf8')).version;
-  const counts = writeReport(results, { runMs, prismStartMs: prism.startMs, prismVersion });
+  const coverage = {};
+  for (const r of results) for (const k of r.coverage ?? []) coverage[k] = (coverage[k] ?? 0) + 1;
+  const counts = writeReport(results, { runMs, prismStartMs: prism.startMs, prismVersion, coverage });
   const failing = results.filter((r) => r.result !== 'pass');
   const summary = Object.entries(counts)
     .map(([k, v]) => `${v} ${k}`)
