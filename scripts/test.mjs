@@ -1,6 +1,7 @@
 // The README's test command (`npm test`): builds the package, then runs every suite in order —
 // native Rust unit tests, wasm-bindgen tests under Node, JS tests of the built package against a
-// checking mock marketplace, and real n8n end-to-end runs. Stops at the first failing suite and
+// checking mock marketplace, a contract test of every mittwald operation against Prism mocking the
+// vendor's OpenAPI document, and real n8n end-to-end runs. Stops at the first failing suite and
 // closes with one "N passed, N failed" line over all suites.
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -16,6 +17,7 @@ const suites = [
   { name: 'rust unit', cmd: 'cargo', args: ['test', '--quiet'] },
   { name: 'wasm boundary', cmd: 'cargo', args: ['test', '--target', 'wasm32-unknown-unknown', '--test', 'wasm'] },
   { name: 'js package', cmd: 'node', args: ['--test', '--test-concurrency=1', 'tests/js/'] },
+  { name: 'contract', cmd: 'node', args: ['--test', 'tests/contract/'] },
   { name: 'n8n end-to-end', cmd: 'node', args: ['--test', '--test-concurrency=1', 'tests/e2e/'] },
 ];
 
