@@ -1,8 +1,18 @@
 // `npm run bench`: size and speed of the built package, each beside a baseline measured in the same
 // run, so two runs (or two machines) compare by their ratios. Run `npm run build` first.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+//
+// It also measures, in the same run and the same way, the existing generated mittwald node
+// (wiesinghilker/n8n-nodes-mittwald), which builds its n8n properties from the OpenAPI spec at load time
+// with the npm package @devlikeapro/n8n-openapi-node. That package is installed on demand into
+// bench/devlikeapro/ (exact version pinned there, package-lock.json committed, node_modules ignored);
+// bench/devlikeapro/load-node.cjs repeats that node's load steps on our copy of the spec. If installing or
+// running it fails, the bench says why and goes on with our own figures.
+//
+// Environment: BENCH_RUNS (fresh processes per startup figure, default 15), BENCH_ITEMS (default 200).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -10,42 +20,218 @@ import { startMockMarketplace } from '../tests/support/mock-marketplace.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
+const spec = join(root, 'nodes', 'mittwald', 'openapi.json');
+const genDir = join(root, 'bench', 'devlikeapro');
+const genPackage = '@devlikeapro/n8n-openapi-node';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 200);
+
+// The issue's budgets. KB = 1024 bytes.
+const BUDGET_WASM_KB = 384;
+const BUDGET_STARTUP_MS = 30;
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 };
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+const times = (a, b) => `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×`;
+const mark = (ok) => (ok ? '✓' : '✗');
+const gzipped = (buffers) => gzipSync(Buffer.concat(buffers), { level: 9 }).length;
 
-function sizes() {
+/** Every regular file under `dir` (symlinks not followed), skipping names in `skip`. */
+function filesUnder(dir, skip = new Set()) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (skip.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(path, skip));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * A set of files as it sits on disk: their bytes (sum of file sizes), the 4 KB blocks they take, and
+ * gzip -9 of all of them concatenated in path order (about what a .tgz of them weighs).
+ */
+function measureFiles(paths) {
+  const sorted = [...new Set(paths)].sort();
+  const contents = sorted.map((p) => readFileSync(p));
+  return {
+    files: sorted.length,
+    bytes: contents.reduce((sum, c) => sum + c.length, 0),
+    allocated: sorted.reduce((sum, p) => sum + lstatSync(p).blocks * 512, 0),
+    gz: gzipped(contents),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the generated node's builder, installed on demand
+
+function ensureGenerated() {
+  const pinned = JSON.parse(readFileSync(join(genDir, 'package.json'), 'utf8')).dependencies[genPackage];
+  const installedManifest = join(genDir, 'node_modules', ...genPackage.split('/'), 'package.json');
+  const installedVersion = () =>
+    existsSync(installedManifest) ? JSON.parse(readFileSync(installedManifest, 'utf8')).version : null;
+  if (installedVersion() === pinned) return { version: pinned, installedNow: false };
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const started = performance.now();
+  const run = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
+    cwd: genDir,
+    encoding: 'utf8',
+    timeout: 10 * 60_000,
+  });
+  const secs = (performance.now() - started) / 1000;
+  if (run.error) throw new Error(`npm ci in bench/devlikeapro failed to start: ${run.error.message}`);
+  if (run.status !== 0) {
+    const tail = `${run.stdout}${run.stderr}`.trim().split('\n').slice(-6).join('\n      ');
+    throw new Error(`npm ci in bench/devlikeapro exited with ${run.status} after ${secs.toFixed(1)} s:\n      ${tail}`);
+  }
+  if (installedVersion() !== pinned) throw new Error(`npm ci finished but ${genPackage}@${pinned} is not in bench/devlikeapro`);
+  return { version: pinned, installedNow: true, installSecs: secs };
+}
+
+/** Counts resources and operations the same way for both nodes' property lists. */
+function countOperations(properties) {
+  const resource = properties.find((p) => p.name === 'resource');
+  const selectors = properties.filter(
+    (p) => p.name === 'operation' && p.type === 'options' && !p.displayOptions?.show?.operation,
+  );
+  return {
+    properties: properties.length,
+    resources: resource?.options?.length ?? 0,
+    operations: selectors.reduce((sum, p) => sum + (p.options?.length ?? 0), 0),
+  };
+}
+
+/** One fresh process loading the generated node; returns its result line and the builder's log counts. */
+function loadGenerated(extraArgs = [], env = process.env) {
+  const t = performance.now();
+  const stdout = execFileSync(process.execPath, [...extraArgs, 'load-node.cjs', spec], {
+    cwd: genDir,
+    encoding: 'utf8',
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const wall = performance.now() - t;
+  const line = stdout.match(/^BENCH_RESULT (.*)$/m);
+  if (!line) throw new Error(`load-node.cjs printed no result:\n${stdout.slice(-800)}`);
+  return {
+    ...JSON.parse(line[1]),
+    wall,
+    skipped: (stdout.match(/Skipping operation/g) ?? []).length,
+    failed: (stdout.match(/Failed to parse/g) ?? []).length,
+  };
+}
+
+function generatedSizes() {
+  const modules = join(genDir, 'node_modules');
+  // Everything npm installed for the builder (its package and its whole dependency closure), as a node
+  // depending on it gets it; npm's own bookkeeping (.package-lock.json, .bin links) left out.
+  const installedFiles = filesUnder(modules, new Set(['.package-lock.json', '.bin']));
+  const packages = readdirSync(modules)
+    .flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => join(name, sub)) : [name]))
+    .filter((name) => existsSync(join(modules, name, 'package.json'))).length;
+  // What one load actually reads: every file resolved in the main thread and in pino's transport worker.
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-loaded-'));
+  const list = join(scratch, 'files.txt');
+  let loadedFiles;
+  try {
+    loadGenerated(['-r', './record-loaded-files.cjs'], { ...process.env, BENCH_LOADED_FILES: list });
+    loadedFiles = readFileSync(list, 'utf8')
+      .split('\n')
+      .filter((f) => f.startsWith(modules + '/') && existsSync(f));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return {
+    packages,
+    installed: measureFiles(installedFiles),
+    loaded: measureFiles(loadedFiles),
+    spec: measureFiles([spec]),
+    withSpec: (files) => measureFiles([...files, spec]),
+    installedFiles,
+    loadedFiles,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// measurements
+
+function sizes(generated) {
   const raw = statSync(join(root, 'target', 'wasm32-unknown-unknown', 'release', 'marketplace_nodes.wasm')).size;
   const bindgenDir = join(root, 'build', 'bindgen');
   const bindgen = statSync(join(bindgenDir, readdirSync(bindgenDir).find((f) => f.endsWith('_bg.wasm')))).size;
   const optimized = readFileSync(join(root, 'build', 'marketplace_nodes.opt.wasm'));
+  const optimizedGz = gzipSync(optimized, { level: 9 }).length;
   const shipped = readdirSync(join(pkg, 'dist'))
     .filter((f) => f.endsWith('.js'))
     .reduce((sum, f) => sum + statSync(join(pkg, 'dist', f)).size, 0);
+  const ourPkg = measureFiles(filesUnder(pkg));
+  const nodeNames = createRequire(import.meta.url)(pkg)
+    .nodes()
+    .map((n) => n.name);
   console.log('size');
   console.log(`  wasm raw (cargo)            ${kb(raw)}`);
   console.log(`  wasm after wasm-bindgen     ${kb(bindgen)}`);
   console.log(`  wasm after wasm-opt -Oz     ${kb(optimized.length)}  (${(optimized.length / bindgen).toFixed(2)} of wasm-bindgen output)`);
-  console.log(`  wasm gzipped                ${kb(gzipSync(optimized, { level: 9 }).length)}`);
-  console.log(`  shipped JS incl. embedded   ${kb(shipped)}`);
+  console.log(`                              the whole module: one module holds all ${nodeNames.length} nodes (${nodeNames.join(', ')}), not mittwald alone`);
+  console.log(`  wasm gzipped                ${kb(optimizedGz)}`);
+  console.log(`  shipped JS incl. embedded   ${kb(shipped)}  (pkg/dist/*.js: the wasm is embedded in wasm.js as base64)`);
+  console.log(`  pkg/ as shipped             ${kb(ourPkg.bytes)} in ${ourPkg.files} files, gzipped ${kb(ourPkg.gz)}  (no dependencies)`);
+
+  const figures = { wasm: optimized.length, wasmGz: optimizedGz, pkg: ourPkg };
+  if (generated.error) return figures;
+  try {
+    const g = generatedSizes();
+    const shippedGen = g.withSpec(g.installedFiles);
+    const loadedGen = g.withSpec(g.loadedFiles);
+    console.log(`  generated node (${genPackage}@${generated.version}, builds its properties from the spec at load)`);
+    console.log(`    builder + deps installed  ${kb(g.installed.bytes)} in ${g.installed.files} files (${g.packages} packages), gzipped ${kb(g.installed.gz)}`);
+    console.log(`    + the spec it ships        ${kb(g.spec.bytes)}, gzipped ${kb(g.spec.gz)}  (nodes/mittwald/openapi.json)`);
+    console.log(`    = shipped                  ${kb(shippedGen.bytes)}, gzipped ${kb(shippedGen.gz)}  (${kb(shippedGen.allocated)} allocated on disk in 4 KB blocks)`);
+    console.log(`    of which read at load      ${kb(loadedGen.bytes)} in ${loadedGen.files} files incl. the spec, gzipped ${kb(loadedGen.gz)}`);
+    console.log(`    method: bytes = sum of file sizes of the builder package and its whole dependency closure as`);
+    console.log(`    npm installs it in bench/devlikeapro/node_modules (lodash, pino, pino-pretty, …; npm's`);
+    console.log(`    .package-lock.json and .bin left out) plus the spec; "read at load" = only the files one load`);
+    console.log(`    resolves (main thread and pino's transport worker, recorded by a -r preload) plus the spec;`);
+    console.log(`    gzipped = gzip -9 of those files concatenated in path order (≈ a .tgz of them). The node's`);
+    console.log(`    own compiled class and credential files (a few KB) are not counted.`);
+    console.log(`    ratios: shipped ${times(shippedGen.bytes, ourPkg.bytes)} our pkg/ (gzipped ${times(shippedGen.gz, ourPkg.gz)}); read at load ${times(loadedGen.bytes, optimized.length)} our wasm module (gzipped ${times(loadedGen.gz, optimizedGz)})`);
+    figures.generated = { shipped: shippedGen, loaded: loadedGen };
+  } catch (err) {
+    console.log(`  generated node: could not measure its size: ${err.message}`);
+  }
+  return figures;
 }
 
 /** Each sample is a fresh Node process, so nothing is cached between samples. */
-function startup() {
-  const probe = (code) =>
-    Number(execFileSync(process.execPath, ['-e', code], { cwd: root, encoding: 'utf8' }).trim());
+function startup(generated) {
+  const probe = (code) => {
+    const t = performance.now();
+    const ms = Number(execFileSync(process.execPath, ['-e', code], { cwd: root, encoding: 'utf8' }).trim());
+    return { ms, wall: performance.now() - t };
+  };
   const ours = `const t=performance.now();const m=require(${JSON.stringify(pkg)});m.nodes();m.credentials();console.log(performance.now()-t)`;
-  const descriptorsJson = JSON.stringify({ nodes: createRequire(import.meta.url)(pkg).nodes() });
+  const mp = createRequire(import.meta.url)(pkg);
+  const ourNodes = mp.nodes();
+  const ourCounts = countOperations(ourNodes.find((n) => n.name === 'mittwald').properties);
+  const descriptorsJson = JSON.stringify({ nodes: ourNodes });
   const baseline = `const fs=require('fs');const s=fs.readFileSync(0,'utf8');`;
   const ourTimes = [];
+  const ourWalls = [];
   const baseTimes = [];
+  const genTimes = [];
+  const genWalls = [];
+  let genResult = null;
+  let genError = generated.error ?? null;
   for (let i = 0; i < RUNS; i++) {
-    ourTimes.push(probe(ours));
+    const o = probe(ours);
+    ourTimes.push(o.ms);
+    ourWalls.push(o.wall);
     baseTimes.push(
       Number(
         execFileSync(
@@ -55,12 +241,37 @@ function startup() {
         ).trim(),
       ),
     );
+    if (!genError) {
+      try {
+        genResult = loadGenerated();
+        genTimes.push(genResult.ms);
+        genWalls.push(genResult.wall);
+      } catch (err) {
+        genError = `loading it failed: ${err.message.split('\n').slice(0, 6).join('\n    ')}`;
+      }
+    }
   }
   const ms = median(ourTimes);
   const base = median(baseTimes);
-  console.log(`startup (median of ${RUNS} fresh processes)`);
-  console.log(`  require + all descriptors   ${ms.toFixed(2)} ms`);
+  console.log(`startup (median of ${RUNS} fresh processes each)`);
+  console.log(`  require + all descriptors   ${ms.toFixed(2)} ms  (require('./pkg') + nodes() + credentials(): ${ourNodes.length} nodes, ${mp.credentials().length} credentials;`);
+  console.log(`                              mittwald: ${ourCounts.operations} operations in ${ourCounts.resources} resources, ${ourCounts.properties} properties)`);
   console.log(`  baseline: JSON.parse of the same descriptors  ${base.toFixed(3)} ms  → ratio ${(ms / base).toFixed(1)}×`);
+  const figures = { ms };
+  if (genTimes.length === RUNS) {
+    const g = median(genTimes);
+    const r = genResult;
+    console.log(`  generated node              ${g.toFixed(2)} ms  (require builder + require spec + build() + node and credential`);
+    console.log(`                              descriptors: mittwald only, ${r.operations} operations in ${r.resources} resources, ${r.properties} properties;`);
+    console.log(`                              the builder logged ${r.skipped} skipped (deprecated) and ${r.failed} failed operations)`);
+    console.log(`    → generated / ours ${times(g, ms)}`);
+    console.log(`  fresh process wall time, node boot to exit (median): ours ${median(ourWalls).toFixed(0)} ms, generated node ${median(genWalls).toFixed(0)} ms (incl. flushing its log worker)`);
+    figures.generated = { ms: g, counts: r };
+  } else {
+    if (genError) console.log(`  generated node: not measured — ${genError}`);
+    console.log(`  fresh process wall time, node boot to exit (median): ours ${median(ourWalls).toFixed(0)} ms`);
+  }
+  return figures;
 }
 
 async function throughput() {
@@ -98,6 +309,42 @@ async function throughput() {
   }
 }
 
-sizes();
-startup();
+function budgets(size, start) {
+  const wasmOk = size.wasm <= BUDGET_WASM_KB * 1024;
+  const startOk = start.ms <= BUDGET_STARTUP_MS;
+  const gs = size.generated;
+  const gt = start.generated;
+  console.log('budgets (ours vs the issue\'s budget; the generated node measured the same way in this run)');
+  console.log(
+    `  wasm module with all operations after wasm-opt  ${kb(size.wasm)} ≤ ${BUDGET_WASM_KB} KB ${mark(wasmOk)}  gzipped ${kb(size.wasmGz)}` +
+      '  (our whole module, all nodes)',
+  );
+  if (gs) {
+    console.log(
+      `    generated node: code read at load + spec ${kb(gs.loaded.bytes)} (${times(gs.loaded.bytes, size.wasm)} ours), gzipped ${kb(gs.loaded.gz)} (${times(gs.loaded.gz, size.wasmGz)});` +
+        ` shipped ${kb(gs.shipped.bytes)} (${times(gs.shipped.bytes, size.pkg.bytes)} our pkg/ ${kb(size.pkg.bytes)}), gzipped ${kb(gs.shipped.gz)} (${times(gs.shipped.gz, size.pkg.gz)})`,
+    );
+  } else console.log('    generated node: not measured (see above)');
+  console.log(`  require + all node descriptors ready            ${start.ms.toFixed(2)} ms ≤ ${BUDGET_STARTUP_MS} ms ${mark(startOk)}  (median of ${RUNS} fresh processes)`);
+  if (gt) console.log(`    generated node: ${gt.ms.toFixed(2)} ms (${times(gt.ms, start.ms)} ours)`);
+  else console.log('    generated node: not measured (see above)');
+}
+
+let generated;
+try {
+  generated = ensureGenerated();
+  const tree = join(genDir, 'node_modules');
+  const installed = measureFiles(filesUnder(tree, new Set(['.package-lock.json', '.bin'])));
+  console.log(
+    `comparison: ${genPackage}@${generated.version} in bench/devlikeapro/node_modules, ` +
+      (generated.installedNow ? `installed now with npm ci in ${generated.installSecs.toFixed(1)} s` : 'already installed') +
+      ` (${kb(installed.bytes)} in ${installed.files} files)`,
+  );
+} catch (err) {
+  generated = { error: `could not install ${genPackage}: ${err.message}` };
+  console.log(`comparison: ${generated.error}\n  (going on with our own figures only)`);
+}
+const size = sizes(generated);
+const start = startup(generated);
 await throughput();
+budgets(size, start);
