@@ -115,7 +115,7 @@ impl<'a> Params<'a> {
         match self.number(name)? {
             None => Ok(None),
             Some(n) if n.fract() != 0.0 || n < min as f64 || n > max as f64 => {
-                Err(self.invalid(name, format!("must be a whole number from {min} to {max}, got {n}")))
+                Err(self.invalid(name, format!("must be a whole number from {min} to {max}, got {}", number_text(n))))
             }
             Some(n) => Ok(Some(n as i64)),
         }
@@ -220,6 +220,15 @@ impl<'a> Params<'a> {
             Some(Value::Object(values)) => Ok(vec![Params { values, properties, ..*self }]),
             Some(other) => Err(self.invalid(name, format!("must be a list of entries, got {}", kind_of(other)))),
         }
+    }
+}
+
+/// A number as people write it (`5`, `2.5`), without pulling float formatting into the module twice.
+pub fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        (n as i64).to_string()
+    } else {
+        serde_json::Number::from_f64(n).map_or_else(|| "not a number".to_string(), |n| n.to_string())
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::spec::{Kind, Schema, SchemaId};
-use crate::params::kind_of;
+use crate::params::{kind_of, number_text};
 
 /// `Err` says what is wrong and where, e.g. `at .ports[0]: must be a whole number`.
 pub fn validate(value: &Value, id: SchemaId, table: &[Schema]) -> Result<(), String> {
@@ -65,13 +65,13 @@ fn check_string(value: &Value, schema: &Schema) -> Result<(), String> {
 fn check_number(value: &Value, schema: &Schema) -> Result<(), String> {
     let Some(number) = value.as_f64() else { return Err(format!("must be a number, got {}", kind_of(value))) };
     if schema.kind == Kind::Integer && number.fract() != 0.0 {
-        return Err(format!("must be a whole number, got {number}"));
+        return Err(format!("must be a whole number, got {}", number_text(number)));
     }
     if let Some(min) = schema.minimum.filter(|min| number < *min) {
-        return Err(format!("must be at least {min}, got {number}"));
+        return Err(format!("must be at least {}, got {}", number_text(min), number_text(number)));
     }
     if let Some(max) = schema.maximum.filter(|max| number > *max) {
-        return Err(format!("must be at most {max}, got {number}"));
+        return Err(format!("must be at most {}, got {}", number_text(max), number_text(number)));
     }
     Ok(())
 }

@@ -16,9 +16,9 @@
 //     The violations come back in the `sl-violations` response header, a JSON array of
 //     `{ location: ['request', 'body', 'name'], severity: 'Error'|'Warning'|'Information', code, message }`,
 //     and a request with an Error-severity violation gets an error status instead of a mock answer:
-//     401 (security), 400 (wrong content type: code 415), 422 or 400 (parameters, body — with the
-//     operation's own error example as the body when the spec has one). The header, not the status,
-//     is the verdict this test uses: any `request…` entry fails the operation.
+//     401 for security; otherwise one of the operation's own 4xx answers (400 or 422, its example as
+//     the body) — a wrong content type included (violation code 415, status 400 or 422). The header,
+//     not the status, is the verdict this test uses: any `request…` entry fails the operation.
 //   - That request checking is the same with and without `--errors`. What `--errors` adds is that
 //     Prism also checks its OWN answer (built from the spec's examples) against the response schema
 //     and turns a mismatch into a 500 "…#VIOLATIONS". In this spec ≈ 22 operations' examples disagree
