@@ -8,7 +8,8 @@
 // bench/devlikeapro/load-node.cjs repeats that node's load steps on our copy of the spec. If installing or
 // running it fails, the bench says why and goes on with our own figures.
 //
-// Environment: BENCH_RUNS (fresh processes per startup figure, default 15), BENCH_ITEMS (default 200).
+// Environment: BENCH_RUNS (fresh processes per startup figure, default 15), BENCH_ITEMS (default 200),
+// BENCH_NO_GENERATED=1 (leave the generated node out, e.g. offline without bench/devlikeapro/node_modules).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -85,11 +86,20 @@ function ensureGenerated() {
   const secs = (performance.now() - started) / 1000;
   if (run.error) throw new Error(`npm ci in bench/devlikeapro failed to start: ${run.error.message}`);
   if (run.status !== 0) {
-    const tail = `${run.stdout}${run.stderr}`.trim().split('\n').slice(-6).join('\n      ');
+    const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
+    const errors = lines.filter((l) => l.startsWith('npm error') && l.trim() !== 'npm error');
+    const tail = (errors.length ? errors.slice(0, 5) : lines.slice(-5)).join('\n      ');
     throw new Error(`npm ci in bench/devlikeapro exited with ${run.status} after ${secs.toFixed(1)} s:\n      ${tail}`);
   }
   if (installedVersion() !== pinned) throw new Error(`npm ci finished but ${genPackage}@${pinned} is not in bench/devlikeapro`);
   return { version: pinned, installedNow: true, installSecs: secs };
+}
+
+/** The gist of a failed child process: its command line and the first error line it printed. */
+function brief(err) {
+  const lines = String(err.message).split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines.find((l) => /^(\w*Error|error)\b/.test(l) && !l.startsWith('npm error'));
+  return [lines[0], first].filter((l, i, all) => l && all.indexOf(l) === i).join(' — ');
 }
 
 /** Counts resources and operations the same way for both nodes' property lists. */
@@ -203,7 +213,7 @@ function sizes(generated) {
     console.log(`    ratios: shipped ${times(shippedGen.bytes, ourPkg.bytes)} our pkg/ (gzipped ${times(shippedGen.gz, ourPkg.gz)}); read at load ${times(loadedGen.bytes, optimized.length)} our wasm module (gzipped ${times(loadedGen.gz, optimizedGz)})`);
     figures.generated = { shipped: shippedGen, loaded: loadedGen };
   } catch (err) {
-    console.log(`  generated node: could not measure its size: ${err.message}`);
+    console.log(`  generated node: could not measure its size: ${brief(err)} (delete bench/devlikeapro/node_modules to reinstall)`);
   }
   return figures;
 }
@@ -227,7 +237,7 @@ function startup(generated) {
   const genTimes = [];
   const genWalls = [];
   let genResult = null;
-  let genError = generated.error ?? null;
+  let genError = generated.error ? 'see above' : null;
   for (let i = 0; i < RUNS; i++) {
     const o = probe(ours);
     ourTimes.push(o.ms);
@@ -247,7 +257,7 @@ function startup(generated) {
         genTimes.push(genResult.ms);
         genWalls.push(genResult.wall);
       } catch (err) {
-        genError = `loading it failed: ${err.message.split('\n').slice(0, 6).join('\n    ')}`;
+        genError = `loading it failed: ${brief(err)} (delete bench/devlikeapro/node_modules to reinstall)`;
       }
     }
   }
@@ -330,20 +340,28 @@ function budgets(size, start) {
   else console.log('    generated node: not measured (see above)');
 }
 
-let generated;
-try {
-  generated = ensureGenerated();
-  const tree = join(genDir, 'node_modules');
-  const installed = measureFiles(filesUnder(tree, new Set(['.package-lock.json', '.bin'])));
-  console.log(
-    `comparison: ${genPackage}@${generated.version} in bench/devlikeapro/node_modules, ` +
-      (generated.installedNow ? `installed now with npm ci in ${generated.installSecs.toFixed(1)} s` : 'already installed') +
-      ` (${kb(installed.bytes)} in ${installed.files} files)`,
-  );
-} catch (err) {
-  generated = { error: `could not install ${genPackage}: ${err.message}` };
-  console.log(`comparison: ${generated.error}\n  (going on with our own figures only)`);
+/** Installs the comparison package if needed and says so; `{ error }` when it cannot be used. */
+function prepareGenerated() {
+  if (process.env.BENCH_NO_GENERATED) {
+    console.log('comparison: generated node left out (BENCH_NO_GENERATED is set)');
+    return { error: 'left out' };
+  }
+  try {
+    const generated = ensureGenerated();
+    const installed = measureFiles(filesUnder(join(genDir, 'node_modules'), new Set(['.package-lock.json', '.bin'])));
+    console.log(
+      `comparison: ${genPackage}@${generated.version} in bench/devlikeapro/node_modules, ` +
+        (generated.installedNow ? `installed now with npm ci in ${generated.installSecs.toFixed(1)} s` : 'already installed') +
+        ` (${kb(installed.bytes)} in ${installed.files} files)`,
+    );
+    return generated;
+  } catch (err) {
+    console.log(`comparison: could not install ${genPackage}: ${err.message}\n  (going on with our own figures only)`);
+    return { error: 'install failed' };
+  }
 }
+
+const generated = prepareGenerated();
 const size = sizes(generated);
 const start = startup(generated);
 await throughput();

@@ -41,11 +41,69 @@ pub struct Request {
     /// Headers the API defines as parameters; authentication is added by the runtime.
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// How `body` (a JSON object unless `Json`) goes on the wire.
+    pub encoding: Encoding,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Encoding {
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`: the object's fields as `name=value` pairs.
+    Form,
+    /// `multipart/form-data`: one part per field; the named fields are files.
+    Multipart { files: Vec<String> },
+}
+
+/// Separates multipart parts; values containing it are refused rather than corrupting the body.
+const BOUNDARY: &str = "marketplace-nodes-7f3a9c1e5b2d4a60";
+
+impl Encoding {
+    /// The body text and its content type.
+    pub fn encode(&self, body: &Value) -> Result<(String, String), NodeError> {
+        let text = |value: &Value| match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let fields = || body.as_object().into_iter().flatten();
+        match self {
+            Encoding::Json => Ok((body.to_string(), "application/json".into())),
+            Encoding::Form => {
+                let pairs: Vec<String> = fields()
+                    .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(&text(value))))
+                    .collect();
+                Ok((pairs.join("&"), "application/x-www-form-urlencoded".into()))
+            }
+            Encoding::Multipart { files } => {
+                let mut out = String::new();
+                for (name, value) in fields() {
+                    let value = text(value);
+                    if value.contains(BOUNDARY) || name.contains(['"', '\r', '\n']) {
+                        return Err(NodeError::input(format!("The field \"{name}\" cannot be sent as a form part")));
+                    }
+                    out.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\""));
+                    if files.iter().any(|f| f == name) {
+                        out.push_str(&format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream"));
+                    }
+                    out.push_str(&format!("\r\n\r\n{value}\r\n"));
+                }
+                out.push_str(&format!("--{BOUNDARY}--\r\n"));
+                Ok((out, format!("multipart/form-data; boundary={BOUNDARY}")))
+            }
+        }
+    }
 }
 
 impl Request {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        Request { method, path: path.into(), query: Vec::new(), headers: Vec::new(), body: None }
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            encoding: Encoding::Json,
+        }
     }
 
     pub fn get(path: impl Into<String>) -> Self {
@@ -92,6 +150,13 @@ impl Request {
 
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// The body (an object) sent as a form or as multipart instead of JSON.
+    pub fn encoded(mut self, body: Value, encoding: Encoding) -> Self {
+        self.body = Some(body);
+        self.encoding = encoding;
         self
     }
 
@@ -181,6 +246,18 @@ mod tests {
         let r = Request::get("/v2/articles").query_list("tags", &["a b".into(), "c&d".into()]).query("limit", "5");
         assert_eq!(r.url("http://h:1/"), "http://h:1/v2/articles?tags=a%20b&tags=c%26d&limit=5");
         assert_eq!(Request::post("Addon/Create").url("http://h/API"), "http://h/API/Addon/Create");
+    }
+
+    #[test]
+    fn bodies_go_out_as_json_form_or_multipart() {
+        let body = serde_json::json!({ "code": "a b&c", "n": 1 });
+        assert_eq!(Encoding::Form.encode(&body).unwrap().0, "code=a%20b%26c&n=1");
+        let (text, content_type) = Encoding::Multipart { files: vec!["code".into()] }.encode(&body).unwrap();
+        assert_eq!(content_type, format!("multipart/form-data; boundary={BOUNDARY}"));
+        assert!(text.starts_with(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"code\"; filename=\"code\"\r\nContent-Type: application/octet-stream\r\n\r\na b&c\r\n"
+        )));
+        assert!(text.ends_with(&format!("name=\"n\"\r\n\r\n1\r\n--{BOUNDARY}--\r\n")));
     }
 
     #[test]

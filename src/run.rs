@@ -329,15 +329,20 @@ impl Session<'_> {
         if !request.headers.iter().any(|(name, _)| name == "accept") {
             headers.push(("accept".to_string(), "application/json".to_string()));
         }
-        if request.body.is_some() {
-            headers.push(("content-type".to_string(), "application/json".to_string()));
-        }
+        let body = match &request.body {
+            Some(body) => {
+                let (text, content_type) = request.encoding.encode(body)?;
+                headers.push(("content-type".to_string(), content_type));
+                Some(text)
+            }
+            None => None,
+        };
         headers.extend(request.headers.iter().cloned());
         let outgoing = Outgoing {
             method: request.method,
             url: request.url(self.base_url.as_ref().map_err(Clone::clone)?),
             headers,
-            body: request.body.as_ref().map(Value::to_string),
+            body,
             auth: self.auth.clone(),
         };
         let response = retry::send(self.host, &outgoing, &self.retry).await?;

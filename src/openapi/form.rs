@@ -10,7 +10,7 @@ use super::schema::validate;
 use super::spec::{Answer, Kind, Location, OpSpec, Schema, SchemaId};
 use crate::describe::{Choice, Property};
 use crate::error::NodeError;
-use crate::http::Request;
+use crate::http::{Encoding, Request};
 use crate::node::{return_all_fields, Input, Operation, Paging, Plan};
 use crate::params::Params;
 
@@ -263,17 +263,9 @@ impl Form {
                         NodeError::input(format!("The request body of item {} {problem}", params.item()))
                             .at_item(params.item())
                     })?;
-                    request = request.json(body);
+                    request = request.encoded(body, self.encoding(variant_schema));
                 }
                 None => {}
-            }
-        }
-
-        // A file answer is asked for in its own media type (the runtime's default `accept` is JSON,
-        // which such an operation cannot answer with); an `Accept` header parameter the user set wins.
-        if let Answer::Binary(mime) = self.spec.answer {
-            if !request.headers.iter().any(|(name, _)| name == "accept") {
-                request = request.header("accept", mime);
             }
         }
 
@@ -283,11 +275,38 @@ impl Form {
             Answer::Array => Plan::list(request, None),
             Answer::Binary(mime) => {
                 if !request.headers.iter().any(|(name, _)| name == "accept") {
-                    request = request.header("accept", format!("{mime}, */*;q=0.5"));
+                    // An operation that declares `Accept` as a parameter takes only the values it
+                    // lists (an enum of media types): send the answer's own type alone.
+                    let declared = self
+                        .spec
+                        .params
+                        .iter()
+                        .any(|p| p.location == Location::Header && p.name.eq_ignore_ascii_case("accept"));
+                    let accept = if declared { mime.to_string() } else { format!("{mime}, */*;q=0.5") };
+                    request = request.header("accept", accept);
                 }
                 Plan::file(request, self.spec.id)
             }
         })
+    }
+
+    /// How the body goes on the wire, from the spec's content type; multipart parts whose schema is
+    /// `format: binary` are sent as files.
+    fn encoding(&self, variant_schema: SchemaId) -> Encoding {
+        let content_type = self.spec.body.as_ref().map_or("", |b| b.content_type);
+        match content_type {
+            "application/x-www-form-urlencoded" => Encoding::Form,
+            "multipart/form-data" => Encoding::Multipart {
+                files: self
+                    .schema(variant_schema)
+                    .properties
+                    .iter()
+                    .filter(|(_, id)| self.schema(*id).format == "binary")
+                    .map(|(name, _)| name.to_string())
+                    .collect(),
+            },
+            _ => Encoding::Json,
+        }
     }
 
     /// The value of `field` as JSON, in the shape its form property gives it.
