@@ -146,6 +146,35 @@ try {
     check(sent[0].body.variantKey === 'pro', 'variant key sent');
   });
 
+  await step('mittwald · Pick a project from the list (the "From List" picker, page by page)', async () => {
+    const from = mock.requests.length;
+    const first = await mp.search({ node: 'mittwald', method: 'searchProjects', credentials: mittwaldCredentials });
+    const next = await mp.search({ node: 'mittwald', method: 'searchProjects', credentials: mittwaldCredentials, paginationToken: first.paginationToken });
+    showSent(mock, from);
+    console.log(`  got:  ${[...first.results, ...next.results].map((r) => r.name).join(', ')}`);
+    check(first.results.length > 0 && first.paginationToken, 'a first page and a token for the next');
+  });
+
+  await step('mittwald · List Projects (a generated operation, Return All)', async () => {
+    const { out, sent } = await run('mittwald', { resource: 'Project', operation: 'project-list-projects', returnAll: true }, mittwaldCredentials);
+    console.log(`  got:  ${out.length} projects: ${out.map((o) => o.json.shortId).join(', ')}`);
+    check(out.length === mock.data.projects.length && sent.length >= 2, 'every project, over several pages');
+  });
+
+  await step('mittwald · Get a project file (a generated operation answering with a file)', async () => {
+    const project = mock.data.projects[0];
+    const files = Object.keys(mock.data.projectFiles?.[project.id] ?? {});
+    const file = files[0] ?? '/html/invoice.pdf';
+    const { out } = await run(
+      'mittwald',
+      { resource: 'Project File System', operation: 'project-file-system-get-file-content', projectId: project.id, additionalFields: { file } },
+      mittwaldCredentials,
+    );
+    const binary = out[0].binary;
+    console.log(`  got:  ${binary ? `${binary.fileName}, ${binary.mimeType}, ${binary.data.length} bytes` : short(out[0].json)}`);
+    check(binary && binary.data.length > 0, 'a file as binary data');
+  });
+
   await step('Interworks Cloud · Addon Create', async () => {
     const { out, sent } = await run(
       'interworksCloud',
