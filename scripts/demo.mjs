@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMockMarketplace } from '../tests/support/mock-marketplace.mjs';
+import { yamduOrder } from '../tests/support/fixtures.mjs';
 
 const PKG = fileURLToPath(new URL('../pkg/', import.meta.url));
 
@@ -204,19 +205,7 @@ try {
   await step('Webgate Yamdu · Create Order and wait until packed', async () => {
     const { out, sent } = await run(
       'yamdu',
-      {
-        resource: 'order',
-        operation: 'create',
-        product: 'Yamdu FREE',
-        client: 'new',
-        clientName: 'Constantin Film',
-        project: 'new',
-        projectName: 'OSD Yamdu Free',
-        userEmail: 'nicecustomer@gmx.com',
-        userLogin: 'custy1',
-        waitUntilPacked: true,
-        pollIntervalMs: 200,
-      },
+      yamduOrder({ product: 'Yamdu FREE', waitUntilPacked: true, pollIntervalMs: 200 }),
       { ...mock.credentials.yamdu },
     );
     const order = out[0].json;

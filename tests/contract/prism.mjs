@@ -34,84 +34,36 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.mjs';
+import { ensureInstalled, NPM } from '../support/install-on-demand.mjs';
+
+export { freePort };
 
 export const CONTRACT_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(CONTRACT_DIR, '..', '..');
 export const PRISM_BIN = path.join(CONTRACT_DIR, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
 
-function log(msg) {
-  process.stderr.write(`[contract] ${msg}\n`);
-}
-
-function run(cmd, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    log(`$ ${cmd} ${args.join(' ')}   (in ${path.relative(REPO_ROOT, cwd) || '.'})`);
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    let tail = '';
-    const keep = (chunk) => {
-      tail = (tail + chunk.toString()).slice(-8000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (code === 0) {
-        log(`  done in ${secs} s`);
-        resolve();
-      } else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} after ${secs} s:\n${tail}`));
-    });
-  });
-}
-
-async function withInstallLock(fn) {
-  const lock = path.join(CONTRACT_DIR, '.install.lock');
-  const deadline = Date.now() + 5 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      if (Date.now() > deadline) throw new Error(`install lock ${lock} held for 5 min; remove it if stale`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** Installs Prism (exactly as package-lock.json pins it) into tests/contract/node_modules unless it is there. */
 export async function ensurePrism() {
-  if (fs.existsSync(PRISM_BIN)) return PRISM_BIN;
-  return withInstallLock(async () => {
-    if (fs.existsSync(PRISM_BIN)) return PRISM_BIN;
-    log('Prism is not installed in tests/contract — installing (≈ 10 s, ≈ 74 MB)');
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    await run(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--engine-strict=false'], CONTRACT_DIR);
-    if (!fs.existsSync(PRISM_BIN)) throw new Error(`npm ci finished but ${PRISM_BIN} is missing`);
-    return PRISM_BIN;
+  await ensureInstalled({
+    dir: CONTRACT_DIR,
+    label: 'contract',
+    lockName: '.install.lock',
+    lockWaitMs: 5 * 60_000,
+    pollMs: 1000,
+    ready: () => fs.existsSync(PRISM_BIN),
+    steps: [
+      {
+        note: 'Prism is not installed in tests/contract — installing (≈ 10 s, ≈ 74 MB)',
+        cmd: NPM,
+        args: ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--engine-strict=false'],
+        produces: PRISM_BIN,
+      },
+    ],
   });
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
+  return PRISM_BIN;
 }
 
 /** Starts `prism mock` on `specPath` (static answers from the spec's examples); resolves to { url, close(), output() } once it listens. */

@@ -3,17 +3,15 @@
 // mock marketplace — accepted with the right token, refused with a clear message otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { E2E_DIR, PKG_DIR, ensureN8n } from './n8n-harness.mjs';
+import { PKG_DIR, useN8nModules } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
 const require = createRequire(import.meta.url);
 let mock;
 before(async () => {
-  await ensureN8n();
-  process.env.NODE_PATH = path.join(E2E_DIR, 'node_modules');
-  Module._initPaths();
+  await useN8nModules();
   mock = await startMockMarketplace();
 });
 after(() => mock?.close());

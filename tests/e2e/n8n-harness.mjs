@@ -81,10 +81,14 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { Module } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.mjs';
+import { ensureInstalled, NPM } from '../support/install-on-demand.mjs';
+
+export { freePort };
 
 export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(E2E_DIR, '..', '..');
@@ -98,94 +102,43 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 /** n8n's type name for a node loaded through N8N_CUSTOM_EXTENSIONS. */
 export const customType = (descriptionName) => `CUSTOM.${descriptionName}`;
 
-function log(msg) {
-  process.stderr.write(`[n8n-e2e] ${msg}\n`);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // install
 
-function runLogged(cmd, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    log(`$ ${cmd} ${args.join(' ')}   (in ${path.relative(REPO_ROOT, cwd) || '.'})`);
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    const tick = setInterval(() => log(`  … still running (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
-    let tail = '';
-    const keep = (chunk) => {
-      tail = (tail + chunk.toString()).slice(-8000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (err) => {
-      clearInterval(tick);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearInterval(tick);
-      const secs = Math.round((Date.now() - started) / 1000);
-      if (code === 0) {
-        log(`  done in ${secs} s`);
-        resolve();
-      } else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} after ${secs} s:\n${tail}`));
-    });
-  });
-}
-
-async function withInstallLock(fn) {
-  const lock = path.join(E2E_DIR, '.n8n-install.lock');
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      break;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      if (Date.now() > deadline) throw new Error(`install lock ${lock} held for 20 min; remove it if stale`);
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** Installs n8n into tests/e2e/node_modules unless it is there already (what CI does on a fresh clone). */
 export async function ensureN8n() {
-  if (fs.existsSync(N8N_BIN) && fs.existsSync(SQLITE_BINDING)) return N8N_BIN;
-  return withInstallLock(async () => {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    if (!fs.existsSync(N8N_BIN)) {
-      log('n8n is not installed in tests/e2e — installing (≈ 3 min + ≈ 2 min for sqlite3, 2.3 GB)');
-      await runLogged(npm, ['install', '--ignore-scripts', '--no-audit', '--no-fund'], E2E_DIR);
-    }
-    if (!fs.existsSync(SQLITE_BINDING)) {
-      log('building the sqlite3 native module');
-      await runLogged(npm, ['rebuild', 'sqlite3'], E2E_DIR);
-    }
-    if (!fs.existsSync(N8N_BIN)) throw new Error(`npm install finished but ${N8N_BIN} is missing`);
-    if (!fs.existsSync(SQLITE_BINDING)) throw new Error(`npm rebuild sqlite3 finished but ${SQLITE_BINDING} is missing`);
-    return N8N_BIN;
+  await ensureInstalled({
+    dir: E2E_DIR,
+    label: 'n8n-e2e',
+    lockName: '.n8n-install.lock',
+    lockWaitMs: 20 * 60_000,
+    pollMs: 2000,
+    ready: () => fs.existsSync(N8N_BIN) && fs.existsSync(SQLITE_BINDING),
+    steps: [
+      {
+        note: 'n8n is not installed in tests/e2e — installing (≈ 3 min + ≈ 2 min for sqlite3, 2.3 GB)',
+        cmd: NPM,
+        args: ['install', '--ignore-scripts', '--no-audit', '--no-fund'],
+        produces: N8N_BIN,
+      },
+      { note: 'building the sqlite3 native module', cmd: NPM, args: ['rebuild', 'sqlite3'], produces: SQLITE_BINDING },
+    ],
   });
+  return N8N_BIN;
+}
+
+/**
+ * Puts n8n's own node_modules on this process's module path — what n8n does while it loads community
+ * nodes — so the package's `require('n8n-workflow')` resolves to n8n's copy. Installs n8n first if needed.
+ */
+export async function useN8nModules() {
+  await ensureN8n();
+  process.env.NODE_PATH = path.join(E2E_DIR, 'node_modules');
+  Module._initPaths();
 }
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Finds the execution document in n8n's stdout: the first balanced JSON object that starts on a line of

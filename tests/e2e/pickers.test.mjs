@@ -3,18 +3,15 @@
 // class, answers for every status).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire, Module } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { E2E_DIR, PKG_DIR, ensureN8n } from './n8n-harness.mjs';
+import { PKG_DIR, useN8nModules } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
 const require = createRequire(import.meta.url);
 let mock;
 before(async () => {
-  await ensureN8n();
-  // What n8n does while it loads community nodes: its own modules resolve from the node's files.
-  process.env.NODE_PATH = path.join(E2E_DIR, 'node_modules');
-  Module._initPaths();
+  await useN8nModules();
   mock = await startMockMarketplace({ maxPageSize: 2 });
 });
 after(() => mock?.close());

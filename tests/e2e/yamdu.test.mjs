@@ -9,28 +9,20 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { runWorkflow, chainWorkflow, customType, PKG_DIR } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
+import { yamduOrder } from '../support/fixtures.mjs';
 
 const YAMDU_CRED = { id: 'e2eYamduCredent1', name: 'Yamdu (e2e)' };
 const TOKEN = 'yamdu-e2e-Token-6Hj3Xc9Vb';
 const ADMIN = 'adm-e2e-Token-2Fg7Qz4Np';
 const NODE = 'Create and Wait';
 
-const PARAMETERS = {
-  resource: 'order',
-  operation: 'create',
-  product: 's',
-  client: 'new',
-  clientName: 'Constantin Film',
-  project: 'new',
-  projectName: 'OSD Yamdu Free',
-  userEmail: 'nicecustomer@gmx.com',
-  userLogin: 'custy1',
+const PARAMETERS = yamduOrder({
   additionalFields: { adminAccessToken: ADMIN },
   waitUntilPacked: true,
   maxWaitSeconds: 60,
   needHuman: 'error',
   pollIntervalMs: 200,
-};
+});
 
 let mock;
 let run; // { result, requests, orders }

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useMockMarketplace, FAST_RETRY, rejection, httpCodeOf, assertNoSecrets, assertNamesItem, assertPaired, errorText } from '../support/harness.mjs';
+import { yamduOrder } from '../support/fixtures.mjs';
 
 const TOKEN = 'yamdu-Secret-Token-3Wq8Pn5Rv';
 const ADMIN = 'adm-Oauth-Token-9Kd2Hs7Lm';
@@ -18,18 +19,7 @@ const run = (parameters, extra = {}) =>
   env.mp.execute({ node: 'yamdu', parameters, credentials: { ...env.mock.credentials.yamdu }, retry: FAST_RETRY, ...extra });
 
 /** The seed's example order, with `extra` on top. */
-const create = (extra = {}) => ({
-  resource: 'order',
-  operation: 'create',
-  product: 's',
-  client: 'new',
-  clientName: 'Constantin Film',
-  project: 'new',
-  projectName: 'OSD Yamdu Free',
-  userEmail: 'nicecustomer@gmx.com',
-  userLogin: 'custy1',
-  ...extra,
-});
+const create = yamduOrder;
 const get = (orderHash, extra = {}) => ({ resource: 'order', operation: 'get', orderHash, ...extra });
 
 const posts = () => env.mock.requestsFor('POST /api/orders');

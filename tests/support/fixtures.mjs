@@ -1,4 +1,5 @@
-// Shared fixtures for tests/js: well-known ids and parameter builders for the mittwald node.
+// Shared fixtures (tests/js, tests/e2e, scripts/demo.mjs): well-known ids and parameter builders for the
+// mittwald node, and the seed's example Yamdu order.
 
 /** An extension the mock marketplace knows (see EXTENSIONS in mock-marketplace.mjs). */
 export const EXT = '907a24e9-0723-4566-b584-86578419e983';
@@ -30,3 +31,17 @@ export const order = orderBuilder();
 
 /** Article → Get Article parameters. */
 export const get = (articleId) => ({ resource: 'Article', operation: 'article-get-article', articleId });
+
+/** Webgate Yamdu → Create Order with the seed's example order (new client, new project), `extra` on top. */
+export const yamduOrder = (extra = {}) => ({
+  resource: 'order',
+  operation: 'create',
+  product: 's',
+  client: 'new',
+  clientName: 'Constantin Film',
+  project: 'new',
+  projectName: 'OSD Yamdu Free',
+  userEmail: 'nicecustomer@gmx.com',
+  userLogin: 'custy1',
+  ...extra,
+});
