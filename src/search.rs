@@ -20,6 +20,8 @@ pub struct Search {
     /// The query parameter the vendor filters by, if it has one; otherwise the page is filtered here.
     pub filter_param: Option<&'static str>,
     pub page_size: u64,
+    /// The vendor serves the list without a credential.
+    pub public: bool,
     pub entry: fn(&Value) -> Option<Entry>,
 }
 
@@ -92,6 +94,9 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
         .iter()
         .find(|s| s.method == request.method)
         .ok_or_else(|| NodeError::input(format!("Node \"{}\" has no list \"{}\"", request.node, request.method)))?;
+    if let (false, None, Some(credential)) = (search.public, &request.credentials, session.credential) {
+        return Err(NodeError::input(format!("Choose a \"{}\" credential to load this list", credential.display_name)));
+    }
     let skip: u64 = request.pagination_token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
     let filter = request.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
     let mut http =
@@ -141,6 +146,7 @@ mod tests {
                     path: "/things",
                     filter_param,
                     page_size: 2,
+                    public: true,
                     entry: |v| {
                         Some(Entry { name: v["name"].as_str()?.into(), value: v["id"].as_str()?.into(), url: None })
                     },

@@ -37,6 +37,7 @@ fn searches() -> Vec<Search> {
             path: "/v2/extensions",
             filter_param: Some("searchTerm"),
             page_size: 50,
+            public: true,
             entry: |item| {
                 let id = item["id"].as_str()?;
                 let name = item["name"].as_str().unwrap_or(id);
@@ -48,6 +49,7 @@ fn searches() -> Vec<Search> {
             path: "/v2/articles",
             filter_param: Some("name"),
             page_size: 50,
+            public: true,
             entry: |item| {
                 let id = item["articleId"].as_str()?;
                 let name = item["name"].as_str().map_or_else(|| id.to_string(), |n| format!("{n} ({id})"));
@@ -59,6 +61,7 @@ fn searches() -> Vec<Search> {
             path: "/v2/customers",
             filter_param: Some("search"),
             page_size: 50,
+            public: false,
             entry: |item| {
                 let id = item["customerId"].as_str()?;
                 let name = match (item["name"].as_str(), item["customerNumber"].as_str()) {
@@ -78,6 +81,7 @@ fn searches() -> Vec<Search> {
             path: "/v2/projects",
             filter_param: Some("searchTerm"),
             page_size: 50,
+            public: false,
             entry: |item| {
                 let id = item["id"].as_str()?;
                 let name = match (item["description"].as_str(), item["shortId"].as_str()) {

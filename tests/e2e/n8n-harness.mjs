@@ -215,6 +215,15 @@ function childEnv(userFolder, extensionsDir, brokerPort, httpPort, extra) {
   return env;
 }
 
+/**
+ * The environment this harness gives every n8n process (inherited N8N_*, DB_*, NODE_ENV, … stripped, fixed
+ * encryption key, sqlite, loopback-only broker and HTTP server, telemetry and update checks off), for
+ * tests that start n8n themselves (e.g. `n8n start` for the REST API).
+ */
+export function n8nEnv({ userFolder, extensionsDir = PKG_DIR, brokerPort, httpPort, extra = {} }) {
+  return childEnv(userFolder, path.resolve(extensionsDir), brokerPort, httpPort, extra);
+}
+
 function runN8n(args, { env, cwd, timeoutMs }) {
   return new Promise((resolve, reject) => {
     const started = Date.now();

@@ -56,3 +56,10 @@ test('a picker of a public list works without a credential; an unknown picker is
   const err = await rejection(env.mp.search({ node: 'mittwald', method: 'searchNothing', baseUrl: env.mock.url }));
   assert.match(err.message, /has no list "searchNothing"/);
 });
+
+test('a picker of a list that needs a credential asks for one instead of calling the vendor', async () => {
+  const before = env.mock.requests.length;
+  const err = await rejection(env.mp.search({ node: 'mittwald', method: 'searchProjects', baseUrl: env.mock.url }));
+  assert.equal(err.message, 'Choose a "mittwald API" credential to load this list');
+  assert.equal(env.mock.requests.length, before);
+});
