@@ -24,6 +24,13 @@ pub fn redact_value(value: &mut Value, secrets: &[String]) {
     }
 }
 
+pub fn redact_error(error: &mut crate::error::NodeError, secrets: &[String]) {
+    redact_text(&mut error.message, secrets);
+    if let Some(description) = &mut error.description {
+        redact_text(description, secrets);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use crate::host::{Auth, Host, LocalFuture, Outgoing};
 use crate::http::{snippet, Request, Response};
 use crate::node::{Expect, File, Input, Node, Paging, Plan, Poll, Polled};
 use crate::params::Params;
-use crate::redact::{redact_text, redact_value};
+use crate::redact::{redact_error, redact_text, redact_value};
 use crate::retry::{self, RetryPolicy};
 
 /// Every node and credential type the module offers.
@@ -99,10 +99,7 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
         }
     }
     if let Some(error) = &mut result.error {
-        redact_text(&mut error.message, &secrets);
-        if let Some(description) = &mut error.description {
-            redact_text(description, &secrets);
-        }
+        redact_error(error, &secrets);
     }
     result
 }

@@ -8,7 +8,7 @@ use crate::credential::Values;
 use crate::error::NodeError;
 use crate::host::Host;
 use crate::http::Request;
-use crate::redact::{redact_text, redact_value};
+use crate::redact::{redact_error, redact_text};
 use crate::retry::RetryPolicy;
 use crate::run::{list_elements, secrets_of, Registry, Session};
 
@@ -69,12 +69,7 @@ pub async fn search(registry: &Registry, request: SearchRequest, host: &dyn Host
         redact_text(&mut entry.name, &secrets);
     }
     if let Some(error) = &mut result.error {
-        let mut text = Value::from(std::mem::take(&mut error.message));
-        redact_value(&mut text, &secrets);
-        error.message = text.as_str().unwrap_or_default().to_string();
-        if let Some(description) = &mut error.description {
-            redact_text(description, &secrets);
-        }
+        redact_error(error, &secrets);
     }
     result
 }
