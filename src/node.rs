@@ -349,22 +349,12 @@ mod tests {
     use super::*;
 
     fn node() -> Node {
-        Node {
-            name: "demo",
-            display_name: "Demo",
-            description: "d",
-            icon: "demo.svg",
-            credential: Some("demoApi"),
-            default_base_url: None,
-            resources: vec![Resource {
-                value: "thing",
-                name: "Thing",
-                operations: vec![Operation::new("get", "Get", "Get a thing", |_| Ok(Plan::item(Request::get("/x"))))
-                    .fields(vec![Property::string("id", "ID").required().show_when("mode", &[json!("a")])])],
-            }],
-            searches: Vec::new(),
-            vendor_error: |_| VendorError::default(),
-        }
+        let get = Operation::new("get", "Get", "Get a thing", |_| Ok(Plan::item(Request::get("/x"))))
+            .fields(vec![Property::string("id", "ID").required().show_when("mode", &[json!("a")])]);
+        crate::testing::demo_node(
+            Some("demoApi"),
+            vec![Resource { value: "thing", name: "Thing", operations: vec![get] }],
+        )
     }
 
     #[test]

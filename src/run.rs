@@ -454,7 +454,7 @@ mod tests {
     use crate::credential::Credential;
     use crate::describe::Property;
     use crate::node::{Operation, Resource, VendorError};
-    use crate::testing::{block_on, MockHost};
+    use crate::testing::{block_on, demo_node, MockHost};
 
     fn registry() -> Registry {
         let get = Operation::new("get", "Get", "Get a thing", |input| {
@@ -480,21 +480,16 @@ mod tests {
             }))
         });
         let echo = Operation::new("echo", "Echo", "Echo the item", |input| Ok(Plan::Done(vec![input.json.clone()])));
+        let mut node = demo_node(
+            Some("demoApi"),
+            vec![Resource { value: "thing", name: "Thing", operations: vec![get, list, make, echo] }],
+        );
+        node.vendor_error = |r| VendorError {
+            message: r.json().ok().and_then(|b| b["msg"].as_str().map(String::from)).unwrap_or_default(),
+            description: None,
+        };
         Registry {
-            nodes: vec![Node {
-                name: "demo",
-                display_name: "Demo",
-                description: "",
-                icon: "demo.svg",
-                credential: Some("demoApi"),
-                default_base_url: Some("http://demo.test"),
-                resources: vec![Resource { value: "thing", name: "Thing", operations: vec![get, list, make, echo] }],
-                searches: Vec::new(),
-                vendor_error: |r| VendorError {
-                    message: r.json().ok().and_then(|b| b["msg"].as_str().map(String::from)).unwrap_or_default(),
-                    description: None,
-                },
-            }],
+            nodes: vec![node],
             credentials: vec![Credential {
                 name: "demoApi",
                 display_name: "Demo API",

@@ -122,34 +122,20 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::{Node, VendorError};
-    use crate::testing::{block_on, MockHost};
+    use crate::testing::{block_on, demo_node, MockHost};
     use serde_json::json;
 
     fn registry(filter_param: Option<&'static str>) -> Registry {
-        Registry {
-            nodes: vec![Node {
-                name: "demo",
-                display_name: "Demo",
-                description: "",
-                icon: "demo.svg",
-                credential: None,
-                default_base_url: Some("http://demo.test"),
-                resources: vec![],
-                searches: vec![Search {
-                    method: "searchThings",
-                    path: "/things",
-                    filter_param,
-                    page_size: 2,
-                    public: true,
-                    entry: |v| {
-                        Some(Entry { name: v["name"].as_str()?.into(), value: v["id"].as_str()?.into(), url: None })
-                    },
-                }],
-                vendor_error: |_| VendorError::default(),
-            }],
-            credentials: vec![],
-        }
+        let mut node = demo_node(None, vec![]);
+        node.searches = vec![Search {
+            method: "searchThings",
+            path: "/things",
+            filter_param,
+            page_size: 2,
+            public: true,
+            entry: |v| Some(Entry { name: v["name"].as_str()?.into(), value: v["id"].as_str()?.into(), url: None }),
+        }];
+        Registry { nodes: vec![node], credentials: vec![] }
     }
 
     fn request(filter: &str, token: Option<&str>) -> SearchRequest {

@@ -77,3 +77,18 @@ pub fn prepare(
     };
     (operation.prepare)(&input)
 }
+
+/// A node named "demo" at `http://demo.test` for runtime tests; tests set what they exercise.
+pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::Resource>) -> crate::node::Node {
+    crate::node::Node {
+        name: "demo",
+        display_name: "Demo",
+        description: "",
+        icon: "demo.svg",
+        credential,
+        default_base_url: Some("http://demo.test"),
+        resources,
+        searches: Vec::new(),
+        vendor_error: |_| crate::node::VendorError::default(),
+    }
+}
