@@ -23,6 +23,7 @@ pub fn node() -> Node {
         resources: crate::openapi::resources(
             spec(),
             vec![marketplace::order_extension(), article::list(), article::get()],
+            &[("projectId", "searchProjects"), ("customerId", "searchCustomers"), ("extensionId", "searchExtensions")],
         ),
         searches: searches(),
         vendor_error,

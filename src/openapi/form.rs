@@ -44,16 +44,21 @@ struct Field {
     description: &'static str,
 }
 
+/// Parameter name → the node's search method that lists its values: such path and query parameters
+/// become resource locators ("From List" or an ID).
+pub type Pickers = &'static [(&'static str, &'static str)];
+
 struct Form {
     spec: &'static OpSpec,
     schemas: &'static [Schema],
+    pickers: Pickers,
     fields: Vec<Field>,
     variants: Vec<&'static str>,
 }
 
 /// The operation for `spec`, whose schema ids index `schemas`.
-pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema]) -> Operation {
-    let form = Form::new(spec, schemas);
+pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Operation {
+    let form = Form::new(spec, schemas, pickers);
     let properties = form.properties();
     let mut operation =
         Operation::new(spec.id, spec.summary, spec.summary, move |input| form.prepare(input)).fields(properties);
@@ -63,7 +68,7 @@ pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema]) -> Operation
 }
 
 impl Form {
-    fn new(spec: &'static OpSpec, schemas: &'static [Schema]) -> Self {
+    fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Self {
         let mut fields: Vec<Field> = Vec::new();
         let paging_params = ["limit", "skip", "page"];
         for param in spec.params {
@@ -113,7 +118,7 @@ impl Form {
             }
         }
         rename_clashes(&mut fields);
-        Form { spec, schemas, fields, variants }
+        Form { spec, schemas, pickers, fields, variants }
     }
 
     fn schema(&self, id: SchemaId) -> &'static Schema {
@@ -166,7 +171,15 @@ impl Form {
     fn property(&self, field: &Field) -> Property {
         let schema = self.schema(field.schema);
         let label = humanize(&field.name);
+        let picker = match field.place {
+            Place::Path | Place::Query => self.pickers.iter().find(|(name, _)| *name == field.wire).map(|(_, m)| *m),
+            _ => None,
+        };
         let property = match schema.kind {
+            Kind::String if picker.is_some() => {
+                let method = picker.unwrap_or_default();
+                Property::locator(&field.name, &label, method, "00000000-0000-0000-0000-000000000000")
+            }
             _ if !schema.one_of.is_empty() => Property::json(&field.name, &label, ""),
             Kind::String if !schema.enumeration.is_empty() => Property::options(&field.name, &label, choices(schema)),
             Kind::String => Property::string(&field.name, &label),

@@ -13,7 +13,8 @@ use tables::Tables;
 /// One resource per tag (alphabetical), one operation per spec operation (by summary). An operation
 /// in `hand_written` replaces the generated one with the same operation id: for where the spec is
 /// too weak to say what a user needs.
-pub fn resources(tables: Tables, hand_written: Vec<Operation>) -> Vec<Resource> {
+/// `pickers` turns the named parameters into resource locators backed by the node's searches.
+pub fn resources(tables: Tables, hand_written: Vec<Operation>, pickers: form::Pickers) -> Vec<Resource> {
     let Tables { operations, schemas } = tables;
     let mut hand_written: Vec<Option<Operation>> = hand_written.into_iter().map(Some).collect();
     let mut tags: Vec<&'static str> = operations.iter().map(|op| op.tag).collect();
@@ -29,7 +30,7 @@ pub fn resources(tables: Tables, hand_written: Vec<Operation>) -> Vec<Resource> 
                     let replacement = hand_written.iter_mut().find(|o| o.as_ref().is_some_and(|o| o.value == spec.id));
                     match replacement.and_then(Option::take) {
                         Some(operation) => operation,
-                        None => form::operation(spec, schemas),
+                        None => form::operation(spec, schemas, pickers),
                     }
                 })
                 .collect();
