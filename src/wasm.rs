@@ -171,7 +171,7 @@ fn read_answer(answer: &JsValue) -> Result<Response, String> {
                 None if js_sys::Array::is_array(&value) => {
                     js_sys::Array::from(&value).iter().filter_map(|v| v.as_string()).collect::<Vec<_>>().join(", ")
                 }
-                None => value.as_f64().map(|n| n.to_string()).unwrap_or_default(),
+                None => value.as_f64().map(crate::params::number_text).unwrap_or_default(),
             };
             headers.push((name, value));
         }
