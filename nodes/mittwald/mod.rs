@@ -53,8 +53,7 @@ fn searches() -> Vec<Search> {
             public: true,
             entry: |item| {
                 let id = item["articleId"].as_str()?;
-                let name = item["name"].as_str().map_or_else(|| id.to_string(), |n| format!("{n} ({id})"));
-                Some(Entry { name, value: id.into(), url: None })
+                Some(Entry { name: label(item, "name", Some(id), id), value: id.into(), url: None })
             },
         },
         Search {
@@ -65,13 +64,8 @@ fn searches() -> Vec<Search> {
             public: false,
             entry: |item| {
                 let id = item["customerId"].as_str()?;
-                let name = match (item["name"].as_str(), item["customerNumber"].as_str()) {
-                    (Some(name), Some(number)) => format!("{name} ({number})"),
-                    (Some(name), None) => name.to_string(),
-                    (None, _) => id.to_string(),
-                };
                 Some(Entry {
-                    name,
+                    name: label(item, "name", item["customerNumber"].as_str(), id),
                     value: id.into(),
                     url: Some(format!("https://studio.mittwald.de/app/organizations/{id}")),
                 })
@@ -85,19 +79,23 @@ fn searches() -> Vec<Search> {
             public: false,
             entry: |item| {
                 let id = item["id"].as_str()?;
-                let name = match (item["description"].as_str(), item["shortId"].as_str()) {
-                    (Some(name), Some(short)) => format!("{name} ({short})"),
-                    (Some(name), None) => name.to_string(),
-                    (None, _) => id.to_string(),
-                };
                 Some(Entry {
-                    name,
+                    name: label(item, "description", item["shortId"].as_str(), id),
                     value: id.into(),
                     url: Some(format!("https://studio.mittwald.de/app/projects/{id}")),
                 })
             },
         },
     ]
+}
+
+/// A list entry's name: `item[name_key] (detail)`, or the id when the item has no name.
+fn label(item: &Value, name_key: &str, detail: Option<&str>, id: &str) -> String {
+    match (item[name_key].as_str(), detail) {
+        (Some(name), Some(detail)) => format!("{name} ({detail})"),
+        (Some(name), None) => name.to_string(),
+        (None, _) => id.to_string(),
+    }
 }
 
 pub fn credential() -> Credential {
