@@ -29,16 +29,19 @@ fn main() {
         let spec_path = folder.join("openapi.json");
         println!("cargo:rerun-if-changed={}", spec_path.display());
         let name = folder.file_name().and_then(|n| n.to_str()).expect("folder name is UTF-8");
-        let tables = generate(&spec_path);
+        // Without the `describe` feature (the package's wasm module) help texts stay out of the tables.
+        let help = env::var_os("CARGO_FEATURE_DESCRIBE").is_some();
+        let tables = generate(&spec_path, help);
         let compressed = miniz_oxide::deflate::compress_to_vec(&tables, 10);
         fs::write(out_dir.join(format!("{name}_openapi.bin")), compressed).expect("OUT_DIR is writable");
     }
 }
 
-fn generate(spec_path: &Path) -> Vec<u8> {
+fn generate(spec_path: &Path, help: bool) -> Vec<u8> {
     let text = fs::read_to_string(spec_path).expect("spec is readable");
     let doc: Value = serde_json::from_str(&text).expect("spec is JSON");
-    let mut generator = Generator { doc: &doc, schemas: Vec::new(), by_ref: HashMap::new(), by_text: HashMap::new() };
+    let mut generator =
+        Generator { doc: &doc, help, schemas: Vec::new(), by_ref: HashMap::new(), by_text: HashMap::new() };
     let operations = generator.operations();
     // Layout (must match src/openapi/tables.rs): strings, schemas, operations.
     let mut strings = Strings::default();
@@ -128,6 +131,8 @@ impl Strings {
 
 struct Generator<'a> {
     doc: &'a Value,
+    /// Whether descriptions (help texts) are kept.
+    help: bool,
     /// Schema records, indexed by SchemaId.
     schemas: Vec<SchemaRec>,
     by_ref: HashMap<String, usize>,
@@ -250,6 +255,14 @@ impl OperationRec {
 }
 
 impl<'a> Generator<'a> {
+    fn help_text(&self, value: &Value) -> String {
+        if self.help {
+            text(value).to_string()
+        } else {
+            String::new()
+        }
+    }
+
     fn operations(&mut self) -> Vec<OperationRec> {
         let mut records = Vec::new();
         let paths = self.doc["paths"].as_object().expect("spec has paths");
@@ -262,6 +275,9 @@ impl<'a> Generator<'a> {
                 records.push(self.operation(path, code as u8, item, operation));
             }
         }
+        // The form's order, so the module needs no sorting code: resources alphabetically, operations
+        // by summary within each (a stable sort: equal summaries keep the spec's order).
+        records.sort_by(|a, b| (&a.tag, &a.summary).cmp(&(&b.tag, &b.summary)));
         records
     }
 
@@ -289,7 +305,7 @@ impl<'a> Generator<'a> {
                 name: param["name"].as_str().expect("parameter has a name").to_string(),
                 location,
                 required: location == 0 || param["required"] == Value::Bool(true),
-                description: text(&param["description"]).to_string(),
+                description: self.help_text(&param["description"]),
                 schema: self.schema(&param["schema"]),
             });
         }
@@ -301,7 +317,7 @@ impl<'a> Generator<'a> {
             id: id.to_string(),
             tag: operation["tags"][0].as_str().unwrap_or("Misc").to_string(),
             summary: text(&operation["summary"]).trim_end_matches('.').to_string(),
-            description: text(&operation["description"]).to_string(),
+            description: self.help_text(&operation["description"]),
             method,
             path: path.to_string(),
             public: operation.get("security").and_then(Value::as_array).is_some_and(|s| s.is_empty()),
@@ -417,7 +433,7 @@ impl<'a> Generator<'a> {
         SchemaRec {
             kind,
             format: s["format"].as_str().unwrap_or("").to_string(),
-            description: text(&s["description"]).to_string(),
+            description: self.help_text(&s["description"]),
             enumeration: s["enum"].as_array().into_iter().flatten().map(Value::to_string).collect(),
             nullable: s["nullable"] == Value::Bool(true),
             minimum: s["minimum"].as_f64(),

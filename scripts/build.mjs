@@ -8,7 +8,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,7 +161,8 @@ function crateMetadata() {
 }
 
 function cargoBuild(meta) {
-  run('cargo', ['build', '--release', '--target', WASM_TARGET, '--lib'], {
+  // Without the `describe` feature: the module executes; the descriptors come from `descriptors()`.
+  run('cargo', ['build', '--release', '--target', WASM_TARGET, '--lib', '--no-default-features'], {
     // Keep the target_features section (wasm-bindgen reads it; strip = true would drop it).
     // wasm-opt strips debug info and the other custom sections afterwards.
     env: { ...process.env, CARGO_PROFILE_RELEASE_STRIP: 'debuginfo' },
@@ -170,6 +170,20 @@ function cargoBuild(meta) {
   const artifact = path.join(meta.targetDir, WASM_TARGET, 'release', `${meta.libName}.wasm`);
   if (!fs.existsSync(artifact)) throw new BuildError(`cargo build did not produce ${artifact}`);
   return artifact;
+}
+
+/**
+ * The node and credential descriptors, as JSON texts: the crate's `descriptors` binary, run natively
+ * (dev profile, which the Rust unit tests share), prints them from the same registry the wasm module runs.
+ */
+function descriptors() {
+  const out = capture('cargo', ['run', '--quiet', '--bin', 'descriptors'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (out === null) throw new BuildError('cargo run --bin descriptors failed');
+  const { nodes, credentials } = JSON.parse(out);
+  return { nodesText: JSON.stringify(nodes), credentialsText: JSON.stringify(credentials) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,16 +309,11 @@ function assemble(meta, outputs) {
       'return wasm_bindgen;\n};\n',
   );
 
-  // The descriptions come from the wasm module itself: load the runtime just assembled, ask the
-  // module, and embed its answer so loading the package later needs no wasm.
-  fs.rmSync(path.join(dist, 'descriptors.js'), { force: true });
-  const requireFromPkg = createRequire(path.join(dist, 'index.js'));
-  const runtime = requireFromPkg('./runtime.js');
-  const nodesText = runtime.nodesJsonFromWasm();
-  const credentialsText = runtime.credentialsJsonFromWasm();
+  // Embedded, so loading the package (and n8n listing its nodes) needs no wasm.
+  const { nodesText, credentialsText } = outputs.descriptors;
   writeFile(
     path.join(dist, 'descriptors.js'),
-    `${generatedHeader('the node and credential descriptions the wasm module emits')}` +
+    `${generatedHeader("the node and credential descriptions the crate's descriptors binary prints")}` +
       `module.exports = {\n  nodes: ${JSON.stringify(nodesText)},\n  credentials: ${JSON.stringify(credentialsText)},\n};\n`,
   );
   const nodes = JSON.parse(nodesText);
@@ -409,7 +418,7 @@ function main() {
   log(`wasm-bindgen ${bindgen.version} (${bindgen.binary})`);
   const meta = crateMetadata();
   const artifact = cargoBuild(meta);
-  const outputs = bindgenAndOptimize(artifact, meta, bindgen);
+  const outputs = { ...bindgenAndOptimize(artifact, meta, bindgen), descriptors: descriptors() };
   const { nodes, credentials, warnings, wasmBytes } = assemble(meta, outputs);
 
   const rawSize = fs.statSync(outputs.bgWasm).size;

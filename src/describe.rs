@@ -4,6 +4,12 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+/// Whether properties keep what only n8n's editor reads: help texts, placeholders, hints, display
+/// conditions, type options and locator modes. The editor reads them from the descriptors the package
+/// embeds; executing needs only names, labels, choices, nesting and which fields are secret, so the
+/// module that executes is built without the rest (feature `describe` off) and is smaller for it.
+pub const EDITOR_DETAILS: bool = cfg!(feature = "describe");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum PropertyType {
@@ -36,7 +42,9 @@ impl Choice {
     }
 
     pub fn describe(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
+        if EDITOR_DETAILS {
+            self.description = Some(description.into());
+        }
         self
     }
 }
@@ -121,7 +129,9 @@ impl Property {
 
     /// A secret: n8n masks it, and the runtime redacts its value from every output.
     pub fn password(name: &str, display_name: &str) -> Self {
-        Self::string(name, display_name).type_option("password", true)
+        let mut property = Self::string(name, display_name);
+        property.type_options.insert("password".into(), Value::Bool(true));
+        property
     }
 
     /// An id picked from a list the vendor serves (`search` names the node's `Search`), or typed in.
@@ -129,6 +139,9 @@ impl Property {
     pub fn locator(name: &str, display_name: &str, search: &str, id_placeholder: &str) -> Self {
         let mut property =
             Self::new(PropertyType::ResourceLocator, name, display_name, json!({ "mode": "list", "value": "" }));
+        if !EDITOR_DETAILS {
+            return property;
+        }
         property.modes = Some(json!([
             {
                 "displayName": "From List",
@@ -199,42 +212,62 @@ impl Property {
     }
 
     pub fn describe(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
+        if EDITOR_DETAILS {
+            self.description = Some(description.into());
+        }
         self
     }
 
     pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
-        self.placeholder = Some(placeholder.into());
+        if EDITOR_DETAILS {
+            self.placeholder = Some(placeholder.into());
+        }
         self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        if EDITOR_DETAILS {
+            self.hint = Some(hint.into());
+        }
         self
     }
 
     pub fn default_value(mut self, default: impl Into<Value>) -> Self {
-        self.default = default.into();
+        if EDITOR_DETAILS {
+            self.default = default.into();
+        }
         self
     }
 
     pub fn type_option(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.type_options.insert(key.into(), value.into());
+        if EDITOR_DETAILS {
+            self.type_options.insert(key.into(), value.into());
+        }
         self
     }
 
     /// Resource and operation pickers must not hold expressions: n8n needs them to draw the form.
     pub fn no_expressions(mut self) -> Self {
-        self.no_data_expression = true;
+        self.no_data_expression = EDITOR_DETAILS;
         self
     }
 
     /// Shown only when `field` has one of `values`.
     pub fn show_when(mut self, field: &str, values: &[Value]) -> Self {
-        self.display_options
-            .get_or_insert_with(DisplayOptions::default)
-            .show
-            .insert(field.into(), Value::Array(values.to_vec()));
+        if EDITOR_DETAILS {
+            self.display_options
+                .get_or_insert_with(Default::default)
+                .show
+                .insert(field.into(), Value::Array(values.to_vec()));
+        }
+        self
+    }
+
+    /// Hidden while `field` has `value`.
+    pub fn hide_when(mut self, field: &str, value: &str) -> Self {
+        if EDITOR_DETAILS {
+            self.display_options.get_or_insert_with(Default::default).hide.insert(field.into(), json!([value]));
+        }
         self
     }
 

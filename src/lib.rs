@@ -6,6 +6,7 @@
 pub mod credential;
 pub mod describe;
 pub mod error;
+pub mod fields;
 pub mod host;
 pub mod http;
 pub mod node;

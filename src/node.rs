@@ -196,7 +196,9 @@ impl Operation {
     }
 
     pub fn describe(mut self, description: impl Into<String>) -> Self {
-        self.description = description.into();
+        if crate::describe::EDITOR_DETAILS {
+            self.description = description.into();
+        }
         self
     }
 
@@ -358,6 +360,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "describe")] // display conditions are editor details
     fn fields_show_only_for_their_operation_and_keep_their_own_conditions() {
         let description = node().description();
         let props = description["properties"].as_array().unwrap();

@@ -4,14 +4,14 @@
 //! answer may hide a request that was carried out, so only idempotent methods are repeated: an order
 //! or a create is never sent twice.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::error::NodeError;
+use crate::fields::Fields;
 use crate::host::{Host, Outgoing};
 use crate::http::Response;
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
     pub max_retries: u32,
     pub base_delay_ms: u64,
@@ -26,6 +26,20 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The host's `{ maxRetries?, baseDelayMs?, maxDelayMs? }`; what it leaves out keeps its default.
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let default = RetryPolicy::default();
+        if value.is_null() {
+            return Ok(default);
+        }
+        let mut fields = Fields::new(value, "retry")?;
+        Ok(RetryPolicy {
+            max_retries: fields.whole("maxRetries")?.map_or(default.max_retries, |n| n.min(u64::from(u32::MAX)) as u32),
+            base_delay_ms: fields.whole("baseDelayMs")?.unwrap_or(default.base_delay_ms),
+            max_delay_ms: fields.whole("maxDelayMs")?.unwrap_or(default.max_delay_ms),
+        })
+    }
+
     fn backoff(&self, attempt: u32) -> u64 {
         self.base_delay_ms.saturating_mul(1 << attempt.min(16)).min(self.max_delay_ms)
     }

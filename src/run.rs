@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::credential::{Credential, Values};
 use crate::error::NodeError;
+use crate::fields::Fields;
 use crate::host::{Auth, Host, LocalFuture, Outgoing};
 use crate::http::{snippet, Request, Response};
 use crate::node::{Expect, File, Input, Node, Paging, Plan, Poll, Polled};
@@ -29,29 +30,52 @@ impl Registry {
     pub fn credential(&self, name: &str) -> Option<&Credential> {
         self.credentials.iter().find(|c| c.name == name)
     }
+
+    /// What the package embeds: `{ "nodes": [INodeTypeDescription…], "credentials": [ICredentialType…] }`.
+    pub fn descriptors_json(&self) -> String {
+        let nodes: Vec<String> = self.nodes.iter().map(Node::description_json).collect();
+        let credentials: Vec<Value> = self.credentials.iter().map(Credential::description).collect();
+        format!(r#"{{"nodes":[{}],"credentials":{}}}"#, nodes.join(","), Value::Array(credentials))
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// What the host asks to run (docs/boundary.md): `{ node, items, credentials?, baseUrl?, continueOnFail?, retry? }`.
+#[derive(Debug)]
 pub struct ExecuteRequest {
     pub node: String,
     pub items: Vec<ItemIn>,
-    #[serde(default)]
     pub credentials: Option<Values>,
-    #[serde(default)]
     pub base_url: Option<String>,
-    #[serde(default)]
     pub continue_on_fail: bool,
-    #[serde(default)]
     pub retry: RetryPolicy,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct ItemIn {
-    #[serde(default)]
     pub json: Value,
-    #[serde(default)]
     pub parameters: Map<String, Value>,
+}
+
+impl ExecuteRequest {
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "execute request")?;
+        let items = fields.list("items")?.into_iter().map(ItemIn::from_json).collect::<Result<_, _>>()?;
+        Ok(ExecuteRequest {
+            node: fields.required_text("node")?,
+            items,
+            credentials: fields.object("credentials")?,
+            base_url: fields.text("baseUrl")?,
+            continue_on_fail: fields.flag("continueOnFail")?,
+            retry: RetryPolicy::from_json(fields.value("retry"))?,
+        })
+    }
+}
+
+impl ItemIn {
+    fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "item")?;
+        Ok(ItemIn { json: fields.value("json"), parameters: fields.object("parameters")?.unwrap_or_default() })
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -503,7 +527,7 @@ mod tests {
     }
 
     fn request(items: Value, continue_on_fail: bool) -> ExecuteRequest {
-        serde_json::from_value(json!({
+        ExecuteRequest::from_json(json!({
             "node": "demo",
             "items": items,
             "credentials": { "token": "sekret-token" },

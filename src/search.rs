@@ -1,7 +1,9 @@
 //! Pickers: the lists n8n shows in a resource-locator field ("From List"), loaded page by page from
 //! the vendor and narrowed by what the user types.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::fields::Fields;
 use serde_json::Value;
 
 use crate::credential::Values;
@@ -33,19 +35,29 @@ pub struct Entry {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One page of a picker (docs/boundary.md): `{ node, method, filter?, paginationToken?, credentials?, baseUrl? }`.
+#[derive(Debug)]
 pub struct SearchRequest {
     pub node: String,
     pub method: String,
-    #[serde(default)]
     pub filter: Option<String>,
-    #[serde(default)]
     pub pagination_token: Option<String>,
-    #[serde(default)]
     pub credentials: Option<Values>,
-    #[serde(default)]
     pub base_url: Option<String>,
+}
+
+impl SearchRequest {
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "search request")?;
+        Ok(SearchRequest {
+            node: fields.required_text("node")?,
+            method: fields.required_text("method")?,
+            filter: fields.text("filter")?,
+            pagination_token: fields.text("paginationToken")?,
+            credentials: fields.object("credentials")?,
+            base_url: fields.text("baseUrl")?,
+        })
+    }
 }
 
 /// n8n's `INodeListSearchResult`, plus the error that stopped the search.
@@ -105,8 +117,8 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     let received = items.len() as u64;
     let mut results: Vec<Entry> = items.iter().filter_map(search.entry).collect();
     if let (None, Some(filter)) = (search.filter_param, filter) {
-        let needle = filter.to_lowercase();
-        results.retain(|e| e.name.to_lowercase().contains(&needle) || e.value.to_lowercase().contains(&needle));
+        let needle = folded(filter);
+        results.retain(|e| folded(&e.name).contains(&needle) || folded(&e.value).contains(&needle));
     }
     let more = match total {
         Some(total) => skip + received < total,
@@ -119,8 +131,25 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     })
 }
 
+/// Text with the case of Latin letters (ASCII and Latin-1, so `Ä` finds `ä`) ignored. Full Unicode case
+/// folding would bring ~15 KB of tables into the module for picker filters that only see names.
+fn folded(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'À'..='Ö' | 'Ø'..='Þ' => char::from_u32(c as u32 + 32).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn filters_ignore_the_case_of_latin_letters() {
+        assert_eq!(super::folded("Müller GmbH ÄÖÜ"), "müller gmbh äöü");
+        assert_eq!(super::folded("ß×"), "ß×");
+    }
+
     use super::*;
     use crate::testing::{block_on, demo_node, MockHost};
     use serde_json::json;
@@ -139,7 +168,7 @@ mod tests {
     }
 
     fn request(filter: &str, token: Option<&str>) -> SearchRequest {
-        serde_json::from_value(
+        SearchRequest::from_json(
             json!({ "node": "demo", "method": "searchThings", "filter": filter, "paginationToken": token }),
         )
         .unwrap()

@@ -36,33 +36,29 @@ pub fn init(on_panic: Function) {
     }));
 }
 
-#[wasm_bindgen(js_name = nodesJson)]
-pub fn nodes_json() -> String {
-    let descriptions: Vec<String> = registry().nodes.iter().map(|n| n.description_json()).collect();
-    format!("[{}]", descriptions.join(","))
-}
-
-#[wasm_bindgen(js_name = credentialsJson)]
-pub fn credentials_json() -> String {
-    let descriptions: Vec<_> = registry().credentials.iter().map(|c| c.description()).collect();
-    serde_json::to_string(&descriptions).expect("descriptors serialize")
-}
-
 #[wasm_bindgen(js_name = credentialHeaders)]
 pub fn credential_headers(credential_type: &str, credentials_json: &str) -> Result<String, JsError> {
     let credential = registry()
         .credential(credential_type)
         .ok_or_else(|| JsError::new(&format!("Unknown credential type \"{credential_type}\"")))?;
-    let values: Values = serde_json::from_str(credentials_json).map_err(|e| JsError::new(&e.to_string()))?;
+    let values: Values = match serde_json::from_str(credentials_json) {
+        Ok(serde_json::Value::Object(values)) => values,
+        _ => return Err(JsError::new("The credentials must be a JSON object")),
+    };
     let headers = (credential.headers)(credential, &values).map_err(|e| JsError::new(&e.message))?;
-    let map: serde_json::Map<_, _> = headers.into_iter().map(|(k, v)| (k, v.into())).collect();
+    let mut map = serde_json::Map::new();
+    for (name, value) in headers {
+        map.insert(name, value.into());
+    }
     Ok(serde_json::Value::Object(map).to_string())
 }
 
 #[wasm_bindgen]
 pub async fn execute(request_json: String, host: JsValue) -> Result<String, JsError> {
-    let request: ExecuteRequest =
-        serde_json::from_str(&request_json).map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
+    let request = serde_json::from_str(&request_json)
+        .map_err(|e| e.to_string())
+        .and_then(ExecuteRequest::from_json)
+        .map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
     let host = JsHost::from_js(&host)?;
     let result = run::execute(registry(), request, &host).await;
     Ok(serde_json::to_string(&result).expect("results serialize"))
@@ -71,8 +67,10 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<String, JsEr
 /// One page of a picker's list (n8n `listSearch`). Resolves to the JSON of a `SearchResult`.
 #[wasm_bindgen]
 pub async fn search(request_json: String, host: JsValue) -> Result<String, JsError> {
-    let request: crate::search::SearchRequest =
-        serde_json::from_str(&request_json).map_err(|e| JsError::new(&format!("Malformed search request: {e}")))?;
+    let request = serde_json::from_str(&request_json)
+        .map_err(|e| e.to_string())
+        .and_then(crate::search::SearchRequest::from_json)
+        .map_err(|e| JsError::new(&format!("Malformed search request: {e}")))?;
     let host = JsHost::from_js(&host)?;
     let result = crate::search::search(registry(), request, &host).await;
     Ok(serde_json::to_string(&result).expect("results serialize"))
@@ -95,7 +93,8 @@ struct JsHost {
 struct HostRequest<'a> {
     method: &'a str,
     url: &'a str,
-    headers: std::collections::BTreeMap<&'a str, &'a str>,
+    #[serde(serialize_with = "as_object")]
+    headers: &'a [(String, String)],
     #[serde(skip_serializing_if = "Option::is_none")]
     body: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,7 +145,7 @@ async fn send_through(function: &Function, request: &Outgoing) -> Result<Respons
     let payload = HostRequest {
         method: request.method.as_str(),
         url: &request.url,
-        headers: request.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        headers: &request.headers,
         body: request.body.as_deref(),
         credential_type: request.auth.as_ref().map(|a| a.credential_type.as_str()),
     };
@@ -154,6 +153,11 @@ async fn send_through(function: &Function, request: &Outgoing) -> Result<Respons
     let answer = function.call1(&JsValue::NULL, &payload).map_err(js_error_text)?;
     let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
     read_answer(&answer)
+}
+
+/// Header pairs as one JS object (a later pair of the same name wins).
+fn as_object<S: serde::Serializer>(headers: &&[(String, String)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(headers.iter().map(|(name, value)| (name, value)))
 }
 
 fn read_answer(answer: &JsValue) -> Result<Response, String> {

@@ -2,7 +2,7 @@
 //! become the wire object, how a ServiceDefinition given as JSON is checked, and the ActionType rules
 //! that each call applies on top, so nobody types an ActionType for the documented cases.
 
-use crate::params::kind_of;
+use crate::params::{kind_of, parse_number};
 use crate::prelude::*;
 
 use super::{endpoint, result_of};
@@ -109,7 +109,7 @@ impl Call {
             "Additional Fields",
             service_field_properties(|name| !self.is_up_front(name)),
         ));
-        properties.extend(form.into_iter().map(|p| hide_when(p, "definitionSource", "json")));
+        properties.extend(form.into_iter().map(|p| p.hide_when("definitionSource", "json")));
         let action_types = || ACTION_TYPES.iter().map(|t| Choice::new(*t, *t)).collect::<Vec<_>>();
         properties.push(Property::collection(
             "advanced",
@@ -236,12 +236,6 @@ pub fn object_or_item(p: &Params, name: &str, item: &Value, what: &str) -> Resul
         Value::Object(object) => Ok(object.clone()),
         other => Err(p.invalid(name, format!("is not set and {what} is {}, not an object", kind_of(other)))),
     }
-}
-
-/// n8n's `hide`: the property disappears while `field` has `value`.
-fn hide_when(mut property: Property, field: &str, value: &str) -> Property {
-    property.display_options.get_or_insert_with(Default::default).hide.insert(field.into(), json!([value]));
-    property
 }
 
 // ---- the form's fields ------------------------------------------------------------------------------
@@ -525,7 +519,7 @@ fn flag(value: &mut Value, path: &str) -> Result<(), String> {
 fn whole(value: &mut Value, path: &str) -> Result<(), String> {
     let number = match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => parse_number(s),
         _ => None,
     };
     match number {

@@ -169,8 +169,7 @@ fn outcome(definition: &Map<String, Value>, call: Option<&Call>, headers: &Map<S
         Some("addonUpdate" | "subscriptionUpdate") => false,
         _ => external_id(addon.get("ID")).is_none(),
     };
-    let mut groups: Map<String, Value> =
-        ["provision", "update", "cancel", "unchanged", "other"].iter().map(|g| (g.to_string(), json!([]))).collect();
+    let mut groups = json!({ "provision": [], "update": [], "cancel": [], "unchanged": [], "other": [] });
     for addon in addons(definition) {
         let group = match action_type(addon) {
             "Provision" if creates(addon) => "provision",
@@ -188,11 +187,12 @@ fn outcome(definition: &Map<String, Value>, call: Option<&Call>, headers: &Map<S
         other => other[..1].to_ascii_lowercase() + &other[1..],
     };
     const SETTING: &str = "x-cloudplatform-setting-";
-    let settings: Map<String, Value> = headers
-        .iter()
-        .filter(|(name, _)| name.len() > SETTING.len() && name[..SETTING.len()].eq_ignore_ascii_case(SETTING))
-        .map(|(name, value)| (name[SETTING.len()..].to_string(), value.clone()))
-        .collect();
+    let mut settings = Map::new();
+    for (name, value) in headers {
+        if name.len() > SETTING.len() && name[..SETTING.len()].eq_ignore_ascii_case(SETTING) {
+            settings.insert(name[SETTING.len()..].to_string(), value.clone());
+        }
+    }
     json!({
         "verified": true,
         "call": call.map(|c| c.value),
@@ -222,7 +222,7 @@ mod tests {
         parameters["operation"] = json!("verifyPlatformCall");
         let mut credentials = credentials;
         credentials["baseUrl"] = json!("http://connector.test/API");
-        let request = serde_json::from_value(json!({
+        let request = crate::run::ExecuteRequest::from_json(json!({
             "node": "interworksCloud",
             "items": [{ "json": item, "parameters": parameters }],
             "credentials": credentials,

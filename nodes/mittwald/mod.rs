@@ -201,6 +201,18 @@ mod spec_tests {
     }
 
     #[test]
+    fn resources_are_alphabetical_and_operations_ordered_by_name() {
+        let node = node();
+        let tags: Vec<&str> = node.resources.iter().map(|r| r.value).collect();
+        assert!(tags.windows(2).all(|w| w[0] < w[1]), "one resource per tag, alphabetically: {tags:?}");
+        for resource in &node.resources {
+            let names: Vec<&str> = resource.operations.iter().map(|o| o.name.as_str()).collect();
+            assert!(names.windows(2).all(|w| w[0] <= w[1]), "{}: {names:?}", resource.value);
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "describe")] // display conditions are editor details
     fn every_form_field_of_an_operation_has_a_unique_name_where_it_is_shown() {
         let description = node().description();
         let mut seen = BTreeSet::new();

@@ -467,7 +467,7 @@ mod tests {
             crate::run::Registry { nodes: vec![super::super::node()], credentials: vec![super::super::credential()] };
         let mut parameters = json!({ "resource": "order" });
         parameters.as_object_mut().unwrap().extend(params.as_object().unwrap().clone());
-        let request = serde_json::from_value(json!({
+        let request = crate::run::ExecuteRequest::from_json(json!({
             "node": "yamdu",
             "items": [{ "parameters": parameters }],
             "credentials": { "baseUrl": "http://y", "accessToken": "tok-1234" },

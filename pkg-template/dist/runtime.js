@@ -168,37 +168,18 @@ function deepFreeze(value) {
 }
 
 /**
- * The descriptions the wasm module emitted when the package was built (dist/descriptors.js), so
- * that loading the package — and n8n listing its nodes — needs no wasm at all. Absent only while
- * the build itself asks the module.
+ * JSON text of the node descriptions, embedded at build time (dist/descriptors.js, printed by the
+ * crate's native `descriptors` binary from the same registry the module runs), so loading the package
+ * and n8n listing its nodes need no wasm.
  */
-function embeddedDescriptors() {
-  try {
-    return require('./descriptors.js');
-  } catch {
-    return {};
-  }
-}
-
-/** JSON text of the node descriptions, as the wasm module emits them now (the build uses this). */
-function nodesJsonFromWasm() {
-  return call((b) => b.nodesJson());
-}
-
-/** JSON text of the credential descriptions, as the wasm module emits them now. */
-function credentialsJsonFromWasm() {
-  return call((b) => b.credentialsJson());
-}
-
-/** JSON text of the node descriptions. */
 function nodesJson() {
-  if (nodesText === null) nodesText = embeddedDescriptors().nodes ?? nodesJsonFromWasm();
+  if (nodesText === null) nodesText = require('./descriptors.js').nodes;
   return nodesText;
 }
 
-/** JSON text of the credential descriptions. */
+/** JSON text of the credential descriptions, embedded like the node descriptions. */
 function credentialsJson() {
-  if (credentialsText === null) credentialsText = embeddedDescriptors().credentials ?? credentialsJsonFromWasm();
+  if (credentialsText === null) credentialsText = require('./descriptors.js').credentials;
   return credentialsText;
 }
 
@@ -272,8 +253,6 @@ module.exports = {
   INTERNAL_ERROR_PREFIX,
   nodesJson,
   credentialsJson,
-  nodesJsonFromWasm,
-  credentialsJsonFromWasm,
   nodeDescriptions,
   credentialDescriptions,
   credentialHeaders,

@@ -423,19 +423,19 @@ pub fn humanize(name: &str) -> String {
             continue;
         }
         if out.is_empty() || out.ends_with(' ') {
-            out.extend(c.to_uppercase());
+            out.push(c.to_ascii_uppercase());
         } else {
-            if c.is_uppercase() && previous_lower {
+            if c.is_ascii_uppercase() && previous_lower {
                 out.push(' ');
             }
             out.push(c);
         }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
     }
     out
 }
 
 fn capitalized(name: &str) -> String {
     let mut chars = name.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars.next().map(|c| std::iter::once(c.to_ascii_uppercase()).chain(chars).collect()).unwrap_or_default()
 }
