@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::http::{Method, Response};
+use crate::http::{File, Method, Response};
 
 pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
@@ -22,7 +22,7 @@ pub struct Outgoing {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: Option<String>,
+    pub body: Option<Vec<u8>>,
     pub auth: Option<Auth>,
 }
 
@@ -30,4 +30,7 @@ pub trait Host {
     /// Resolves for every HTTP status; `Err` only when no answer arrived (its text says why).
     fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>>;
     fn sleep(&self, ms: u64) -> LocalFuture<'_, ()>;
+    /// The contents of binary property `property` of input item `item`, read only when a request
+    /// sends it (a file part), so files nobody sends never cross the boundary.
+    fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>>;
 }

@@ -43,6 +43,17 @@ pub struct Request {
     pub body: Option<Value>,
     /// How `body` (a JSON object unless `Json`) goes on the wire.
     pub encoding: Encoding,
+    /// The contents of multipart file parts, by field; loaded by the runtime just before sending.
+    pub files: Vec<(String, File)>,
+}
+
+/// A file: one going out in a multipart part, or one coming back (n8n binary data; bytes and media
+/// type for plain JS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub data: Vec<u8>,
+    pub mime_type: String,
+    pub file_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,7 +62,8 @@ pub enum Encoding {
     Json,
     /// `application/x-www-form-urlencoded`: the object's fields as `name=value` pairs.
     Form,
-    /// `multipart/form-data`: one part per field; the named fields are files.
+    /// `multipart/form-data`: one part per field. The named fields are files: in the body their value
+    /// names a binary property of the input item, whose contents the request's `files` carry.
     Multipart { files: Vec<String> },
 }
 
@@ -59,35 +71,53 @@ pub enum Encoding {
 const BOUNDARY: &str = "marketplace-nodes-7f3a9c1e5b2d4a60";
 
 impl Encoding {
-    /// The body text and its content type.
-    pub fn encode(&self, body: &Value) -> Result<(String, String), NodeError> {
+    /// The body's bytes and its content type.
+    pub fn encode(&self, body: &Value, files: &[(String, File)]) -> Result<(Vec<u8>, String), NodeError> {
         let text = |value: &Value| match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         let fields = || body.as_object().into_iter().flatten();
         match self {
-            Encoding::Json => Ok((body.to_string(), "application/json".into())),
+            Encoding::Json => Ok((body.to_string().into_bytes(), "application/json".into())),
             Encoding::Form => {
                 let pairs: Vec<String> = fields()
                     .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(&text(value))))
                     .collect();
-                Ok((pairs.join("&"), "application/x-www-form-urlencoded".into()))
+                Ok((pairs.join("&").into_bytes(), "application/x-www-form-urlencoded".into()))
             }
-            Encoding::Multipart { files } => {
-                let mut out = String::new();
+            Encoding::Multipart { files: file_fields } => {
+                let unsendable =
+                    |name: &str| NodeError::input(format!("The field \"{name}\" cannot be sent as a form part"));
+                let mut out = Vec::new();
                 for (name, value) in fields() {
-                    let value = text(value);
-                    if value.contains(BOUNDARY) || name.contains(['"', '\r', '\n']) {
-                        return Err(NodeError::input(format!("The field \"{name}\" cannot be sent as a form part")));
+                    if name.contains(['"', '\r', '\n']) {
+                        return Err(unsendable(name));
                     }
-                    out.push_str(&format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\""));
-                    if files.iter().any(|f| f == name) {
-                        out.push_str(&format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream"));
+                    out.extend_from_slice(
+                        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+                    );
+                    let content = if file_fields.iter().any(|f| f == name) {
+                        let (_, file) = files.iter().find(|(field, _)| field == name).ok_or_else(|| {
+                            NodeError::input(format!("The file for \"{name}\" was not loaded from the input item"))
+                        })?;
+                        let file_name = file.file_name.replace(['"', '\r', '\n'], "_");
+                        let mime_type = file.mime_type.replace(['\r', '\n'], "");
+                        out.extend_from_slice(
+                            format!("; filename=\"{file_name}\"\r\nContent-Type: {mime_type}").as_bytes(),
+                        );
+                        file.data.clone()
+                    } else {
+                        text(value).into_bytes()
+                    };
+                    if content.windows(BOUNDARY.len()).any(|w| w == BOUNDARY.as_bytes()) {
+                        return Err(unsendable(name));
                     }
-                    out.push_str(&format!("\r\n\r\n{value}\r\n"));
+                    out.extend_from_slice(b"\r\n\r\n");
+                    out.extend_from_slice(&content);
+                    out.extend_from_slice(b"\r\n");
                 }
-                out.push_str(&format!("--{BOUNDARY}--\r\n"));
+                out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
                 Ok((out, format!("multipart/form-data; boundary={BOUNDARY}")))
             }
         }
@@ -103,6 +133,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             encoding: Encoding::Json,
+            files: Vec::new(),
         }
     }
 
@@ -251,13 +282,19 @@ mod tests {
     #[test]
     fn bodies_go_out_as_json_form_or_multipart() {
         let body = serde_json::json!({ "code": "a b&c", "n": 1 });
-        assert_eq!(Encoding::Form.encode(&body).unwrap().0, "code=a%20b%26c&n=1");
-        let (text, content_type) = Encoding::Multipart { files: vec!["code".into()] }.encode(&body).unwrap();
+        assert_eq!(Encoding::Form.encode(&body, &[]).unwrap().0, b"code=a%20b%26c&n=1");
+        let multipart = Encoding::Multipart { files: vec!["code".into()] };
+        assert!(multipart.encode(&body, &[]).is_err(), "a file part needs its loaded file");
+        let file = File { data: vec![0, 159, 146, 150], mime_type: "image/png".into(), file_name: "a\"b.png".into() };
+        let (bytes, content_type) = multipart.encode(&body, &[("code".into(), file)]).unwrap();
         assert_eq!(content_type, format!("multipart/form-data; boundary={BOUNDARY}"));
-        assert!(text.starts_with(&format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"code\"; filename=\"code\"\r\nContent-Type: application/octet-stream\r\n\r\na b&c\r\n"
-        )));
-        assert!(text.ends_with(&format!("name=\"n\"\r\n\r\n1\r\n--{BOUNDARY}--\r\n")));
+        let mut expected = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"code\"; filename=\"a_b.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        expected.extend_from_slice(&[0, 159, 146, 150]);
+        assert!(bytes.starts_with(&expected), "the file's own bytes, name and type");
+        assert!(bytes.ends_with(format!("name=\"n\"\r\n\r\n1\r\n--{BOUNDARY}--\r\n").as_bytes()));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::describe::{Choice, Property};
 use crate::error::NodeError;
+pub use crate::http::File;
 use crate::http::{Request, Response};
 use crate::params::Params;
 
@@ -65,6 +66,8 @@ pub struct Input<'a> {
     pub params: Params<'a>,
     /// The incoming item's JSON.
     pub json: &'a Value,
+    /// The incoming item's binary properties: name → `{ mimeType, fileName, … }`, without contents.
+    pub binary: &'a Map<String, Value>,
     /// The credential's fields, for operations whose route is configurable or that check secrets
     /// themselves (whatever reaches an output is redacted all the same).
     pub credentials: &'a Map<String, Value>,
@@ -105,14 +108,6 @@ pub enum Expect {
     Poll(Poll),
     /// The answer is a file or text: one output item carrying it as binary data.
     File { file_name: String },
-}
-
-/// A file an output item carries (n8n binary data; bytes and media type for plain JS).
-#[derive(Debug, Clone, PartialEq)]
-pub struct File {
-    pub data: Vec<u8>,
-    pub mime_type: String,
-    pub file_name: String,
 }
 
 /// Offset pagination: `limit`/`skip` query parameters and a total-count header.

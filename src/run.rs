@@ -10,7 +10,7 @@ use crate::credential::{Credential, Values};
 use crate::error::NodeError;
 use crate::fields::Fields;
 use crate::host::{Auth, Host, LocalFuture, Outgoing};
-use crate::http::{snippet, Request, Response};
+use crate::http::{snippet, Encoding, Request, Response};
 use crate::node::{Expect, File, Input, Node, Paging, Plan, Poll, Polled};
 use crate::params::Params;
 use crate::redact::{redact_error, redact_text, redact_value};
@@ -54,6 +54,9 @@ pub struct ExecuteRequest {
 pub struct ItemIn {
     pub json: Value,
     pub parameters: Map<String, Value>,
+    /// n8n's binary properties of the item, described (`mimeType`, `fileName`…) but without contents:
+    /// those come from the host's `binary` when a request sends them.
+    pub binary: Map<String, Value>,
 }
 
 impl ExecuteRequest {
@@ -74,7 +77,11 @@ impl ExecuteRequest {
 impl ItemIn {
     fn from_json(value: Value) -> Result<Self, String> {
         let mut fields = Fields::new(value, "item")?;
-        Ok(ItemIn { json: fields.value("json"), parameters: fields.object("parameters")?.unwrap_or_default() })
+        Ok(ItemIn {
+            json: fields.value("json"),
+            parameters: fields.object("parameters")?.unwrap_or_default(),
+            binary: fields.object("binary")?.unwrap_or_default(),
+        })
     }
 }
 
@@ -208,7 +215,10 @@ async fn run(
     let mut output = Vec::new();
     for (index, plan) in plans.into_iter().enumerate() {
         let outcome = match plan {
-            Ok(plan) => session.run(plan).await.map_err(|e| e.at_item(index)),
+            Ok(plan) => match session.load_files(plan, index).await {
+                Ok(plan) => session.run(plan).await.map_err(|e| e.at_item(index)),
+                Err(error) => Err(error.at_item(index)),
+            },
             Err(error) => Err(error),
         };
         match outcome {
@@ -264,6 +274,7 @@ fn prepare(
     let input = Input {
         params: Params::new(&item.parameters, index, &operation.properties),
         json: &item.json,
+        binary: &item.binary,
         credentials,
         secrets,
     };
@@ -271,6 +282,22 @@ fn prepare(
 }
 
 impl Session<'_> {
+    /// A multipart body's file parts name binary properties of the input item (checked to exist when
+    /// the item was prepared); their contents are read from the host only now, just before sending.
+    async fn load_files(&self, mut plan: Plan, item: usize) -> Result<Plan, NodeError> {
+        let Plan::Call { request, .. } = &mut plan else { return Ok(plan) };
+        let (Encoding::Multipart { files }, Some(body)) = (&request.encoding, &request.body) else { return Ok(plan) };
+        let wanted: Vec<(String, String)> =
+            files.iter().filter_map(|field| Some((field.clone(), body.get(field)?.as_str()?.to_string()))).collect();
+        for (field, property) in wanted {
+            let file = self.host.binary(item, &property).await.map_err(|why| {
+                NodeError::input(format!("The binary property \"{property}\" of item {item} could not be read: {why}"))
+            })?;
+            request.files.push((field, file));
+        }
+        Ok(plan)
+    }
+
     fn run(&self, plan: Plan) -> LocalFuture<'_, Result<Vec<Out>, NodeError>> {
         // Boxed: a `Then` step runs the plan its answer produced.
         Box::pin(async move {
@@ -352,9 +379,9 @@ impl Session<'_> {
         }
         let body = match &request.body {
             Some(body) => {
-                let (text, content_type) = request.encoding.encode(body)?;
+                let (bytes, content_type) = request.encoding.encode(body, &request.files)?;
                 headers.push(("content-type".to_string(), content_type));
-                Some(text)
+                Some(bytes)
             }
             None => None,
         };

@@ -6,17 +6,37 @@ use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use crate::host::{Host, LocalFuture, Outgoing};
-use crate::http::Response;
+use crate::http::{File, Response};
 
 pub struct MockHost {
     replies: RefCell<VecDeque<Result<Response, String>>>,
     sent: RefCell<Vec<Outgoing>>,
     sleeps: RefCell<Vec<u64>>,
+    /// Input items' binary contents: (item, property) → file.
+    files: Vec<((usize, String), File)>,
+    reads: RefCell<Vec<(usize, String)>>,
 }
 
 impl MockHost {
     pub fn new(replies: Vec<Result<Response, String>>) -> Self {
-        MockHost { replies: RefCell::new(replies.into()), sent: RefCell::default(), sleeps: RefCell::default() }
+        MockHost {
+            replies: RefCell::new(replies.into()),
+            sent: RefCell::default(),
+            sleeps: RefCell::default(),
+            files: Vec::new(),
+            reads: RefCell::default(),
+        }
+    }
+
+    /// Gives input item `item` a binary property.
+    pub fn with_file(mut self, item: usize, property: &str, file: File) -> Self {
+        self.files.push(((item, property.to_string()), file));
+        self
+    }
+
+    /// The binary properties read, in order.
+    pub fn reads(&self) -> Vec<(usize, String)> {
+        self.reads.borrow().clone()
     }
 
     pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, String> {
@@ -47,6 +67,12 @@ impl Host for MockHost {
         self.sleeps.borrow_mut().push(ms);
         Box::pin(async {})
     }
+
+    fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>> {
+        self.reads.borrow_mut().push((item, property.to_string()));
+        let found = self.files.iter().find(|((i, p), _)| *i == item && p == property).map(|(_, f)| f.clone());
+        Box::pin(async move { found.ok_or_else(|| "mock: no such binary property".to_string()) })
+    }
 }
 
 /// Runs a future whose every step is ready at once, as everything here is.
@@ -72,6 +98,7 @@ pub fn prepare(
     let input = crate::node::Input {
         params: crate::params::Params::new(&params, item, &operation.properties),
         json: &serde_json::Value::Null,
+        binary: &serde_json::Map::new(),
         credentials: &credentials,
         secrets: &std::cell::RefCell::new(Vec::new()),
     };

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::credential::Values;
 use crate::host::{Host, LocalFuture, Outgoing};
-use crate::http::Response;
+use crate::http::{File, Response};
 use crate::run::{self, ExecuteRequest, Registry};
 
 fn registry() -> &'static Registry {
@@ -82,10 +82,12 @@ pub fn panic_for_tests() {
 }
 
 /// The host JS handed in: its `request` (n8n: httpRequestWithAuthentication) and `sleep`, or, where
-/// absent, fetch (with the credential applied here) and the global timer.
+/// absent, fetch (with the credential applied here) and the global timer; and its `binary`, which
+/// reads an input item's file.
 struct JsHost {
     request: Option<Function>,
     sleep: Option<Function>,
+    binary: Option<Function>,
 }
 
 #[derive(Serialize)]
@@ -95,8 +97,9 @@ struct HostRequest<'a> {
     url: &'a str,
     #[serde(serialize_with = "as_object")]
     headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<&'a str>,
+    /// A `Uint8Array`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_bytes")]
+    body: Option<&'a [u8]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credential_type: Option<&'a str>,
 }
@@ -114,7 +117,7 @@ impl JsHost {
                 Err(_) => Err(JsError::new(&format!("host.{name} must be a function"))),
             }
         };
-        Ok(JsHost { request: function("request")?, sleep: function("sleep")? })
+        Ok(JsHost { request: function("request")?, sleep: function("sleep")?, binary: function("binary")? })
     }
 }
 
@@ -139,6 +142,27 @@ impl Host for JsHost {
             }
         })
     }
+
+    fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>> {
+        let property = property.to_string();
+        Box::pin(async move {
+            let function = self.binary.as_ref().ok_or("this host passes no binary data")?;
+            let answer = function
+                .call2(&JsValue::NULL, &JsValue::from_f64(item as f64), &JsValue::from_str(&property))
+                .map_err(js_error_text)?;
+            let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
+            let get = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+            let data = get("data");
+            if !(data.is_instance_of::<Uint8Array>() || data.is_instance_of::<js_sys::ArrayBuffer>()) {
+                return Err("the host's binary data has no bytes".to_string());
+            }
+            Ok(File {
+                data: Uint8Array::new(&data).to_vec(),
+                mime_type: get("mimeType").as_string().unwrap_or_else(|| "application/octet-stream".into()),
+                file_name: get("fileName").as_string().unwrap_or_else(|| property.clone()),
+            })
+        })
+    }
 }
 
 async fn send_through(function: &Function, request: &Outgoing) -> Result<Response, String> {
@@ -149,10 +173,19 @@ async fn send_through(function: &Function, request: &Outgoing) -> Result<Respons
         body: request.body.as_deref(),
         credential_type: request.auth.as_ref().map(|a| a.credential_type.as_str()),
     };
-    let payload = payload.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+    let payload = payload
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false))
+        .map_err(|e| e.to_string())?;
     let answer = function.call1(&JsValue::NULL, &payload).map_err(js_error_text)?;
     let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
     read_answer(&answer)
+}
+
+fn as_bytes<S: serde::Serializer>(body: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
+    match body {
+        Some(bytes) => serializer.serialize_bytes(bytes),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Header pairs as one JS object (a later pair of the same name wins).
@@ -199,7 +232,7 @@ async fn fetch(request: &Outgoing) -> Result<Response, String> {
         builder = builder.header(name, value);
     }
     let sent = match &request.body {
-        Some(body) => builder.body(body.clone()).map_err(|e| e.to_string())?.send().await,
+        Some(body) => builder.body(Uint8Array::from(body.as_slice())).map_err(|e| e.to_string())?.send().await,
         None => builder.send().await,
     };
     let response = sent.map_err(|e| e.to_string())?;

@@ -26,10 +26,16 @@ export async function startServer(status, body, headers) {
 }
 export function recordingHost(status, body) {
   const seen = [];
+  const reads = [];
   return {
     seen,
+    reads,
     request: async (req) => { seen.push(req); return { status, headers: { 'X-Test': 'yes' }, body: new TextEncoder().encode(body) }; },
     sleep: async () => {},
+    binary: async (item, property) => {
+      reads.push([item, property]);
+      return { data: new Uint8Array([0xff, 0x00, 0x0d, 0x0a, 0x01]), mimeType: 'image/png', fileName: 'logo.png' };
+    },
   };
 }
 "#)]
@@ -79,6 +85,29 @@ async fn a_js_host_gets_the_credential_type_never_the_secret() {
     assert_eq!(seen[0]["url"], "http://vendor.test/v2/articles/PS23%20PLUS%2F4");
     assert_eq!(seen[0]["credentialType"], "mittwaldApi");
     assert!(!seen.to_string().contains("tok-wasm-secret"));
+}
+
+#[wasm_bindgen_test]
+async fn bodies_reach_the_host_as_bytes_and_file_parts_come_from_its_binary_data() {
+    let host = recording_host(201, r#"{"id":"f-1"}"#);
+    let request = json!({
+        "node": "mittwald",
+        "items": [{
+            "json": {},
+            "parameters": { "resource": "File", "operation": "file-create-file", "Token": "5b0f1c1e-9c2b-4d1a-8f7e-2a3b4c5d6e7f" },
+            "binary": { "data": { "mimeType": "image/png", "fileName": "logo.png" } },
+        }],
+        "credentials": { "apiToken": "tok-wasm-secret", "baseUrl": "http://vendor.test" },
+    });
+    let result = execute(request, host.clone()).await;
+    assert_eq!(result["items"][0]["json"]["id"], "f-1", "{result}");
+    assert_eq!(to_json(&get(&host, "reads")), json!([[0, "data"]]));
+    let sent = js_sys::Array::from(&get(&host, "seen")).get(0);
+    let body = get(&sent, "body");
+    assert!(body.is_instance_of::<js_sys::Uint8Array>(), "the body crosses as a Uint8Array");
+    let bytes = js_sys::Uint8Array::new(&body).to_vec();
+    let part = b"filename=\"logo.png\"\r\nContent-Type: image/png\r\n\r\n\xff\x00\x0d\x0a\x01\r\n";
+    assert!(bytes.windows(part.len()).any(|w| w == part), "{}", String::from_utf8_lossy(&bytes));
 }
 
 #[wasm_bindgen_test]

@@ -165,7 +165,62 @@ mod tests {
 #[cfg(test)]
 mod spec_tests {
     use super::*;
+    use crate::run::{execute, ExecuteRequest};
+    use crate::testing::{block_on, MockHost};
     use std::collections::BTreeSet;
+
+    fn upload(items: Value, continue_on_fail: bool) -> ExecuteRequest {
+        ExecuteRequest::from_json(json!({
+            "node": "mittwald",
+            "items": items,
+            "credentials": { "apiToken": "t0k3n-secret" },
+            "continueOnFail": continue_on_fail,
+        }))
+        .unwrap()
+    }
+
+    fn upload_item(file_param: Option<&str>, binary: Value) -> Value {
+        let mut parameters = json!({ "resource": "File", "operation": "file-create-file", "Token": "5b0f1c1e-9c2b-4d1a-8f7e-2a3b4c5d6e7f" });
+        if let Some(name) = file_param {
+            parameters["file"] = json!(name);
+        }
+        json!({ "parameters": parameters, "binary": binary })
+    }
+
+    #[test]
+    fn file_parts_are_sent_from_the_input_items_binary_data() {
+        let pdf = crate::http::File {
+            data: vec![0x25, 0x50, 0xff, 0x00, 0x0a],
+            mime_type: "application/pdf".into(),
+            file_name: "invoice.pdf".into(),
+        };
+        let host = MockHost::new(vec![MockHost::reply(201, &[], r#"{"id":"f-1"}"#)]).with_file(0, "doc", pdf);
+        let items = json!([
+            upload_item(Some("doc"), json!({ "doc": { "mimeType": "application/pdf", "fileName": "invoice.pdf" } })),
+            upload_item(None, json!({ "other": {} })),
+        ]);
+        let result = block_on(execute(&crate::nodes::registry(), upload(items, true), &host));
+        assert_eq!(host.reads(), [(0, "doc".to_string())], "only the file that is sent is read");
+        let sent = host.sent();
+        assert_eq!(sent.len(), 1);
+        let body = sent[0].body.clone().unwrap();
+        let head = b"filename=\"invoice.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\x25\x50\xff\x00\x0a\r\n";
+        assert!(body.windows(head.len()).any(|w| w == head), "{}", String::from_utf8_lossy(&body));
+        assert_eq!(result.items[0].json["id"], "f-1");
+        let error = result.items[1].json["error"].as_str().unwrap();
+        assert!(error.contains("\"data\", which the input item lacks (it has: other)"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_binary_property_stops_the_run_before_any_request_or_read() {
+        let host = MockHost::new(vec![]);
+        let items = json!([upload_item(Some("data"), json!({ "data": {} })), upload_item(Some("doc"), json!({}))]);
+        let result = block_on(execute(&crate::nodes::registry(), upload(items, false), &host));
+        let error = result.error.unwrap();
+        assert!(error.message.contains("item 1"), "{}", error.message);
+        assert!(error.message.contains("the input item has no binary data"), "{}", error.message);
+        assert!(host.sent().is_empty() && host.reads().is_empty());
+    }
 
     /// The expected set comes from the spec file itself, not from the generated tables.
     fn current_operations_in_spec() -> BTreeSet<(String, String)> {

@@ -28,6 +28,22 @@ export interface CredentialDescription {
 /** An input item; a plain object without `json` is taken as the item's json. */
 export interface InputItem {
   json: JsonObject;
+  /**
+   * Files the item carries, by binary property name, as in n8n: `{ data: { data: bytes, mimeType, fileName } }`.
+   * A file field of an operation (e.g. `file` of "Create File") names the property to send; it is read
+   * only if sent. A file output item's own `binary` may be passed as it is (it becomes property `data`).
+   */
+  binary?: Record<string, InputFile> | BinaryFile;
+}
+
+/** A file to send. */
+export interface InputFile {
+  /** The bytes, or Base64 text of them. */
+  data: Uint8Array | ArrayBuffer | string;
+  /** Default `"application/octet-stream"`. */
+  mimeType?: string;
+  /** Default: the binary property's name. */
+  fileName?: string;
 }
 
 /** A file the service answered with (any answer that is not JSON: a PDF, an image, plain text, …). */

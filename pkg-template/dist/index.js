@@ -35,13 +35,45 @@ function isPlainObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+function isBytes(value) {
+  return value instanceof Uint8Array || value instanceof ArrayBuffer;
+}
+
+/** One file of an input item: `{ data: Uint8Array | ArrayBuffer | Base64 text, mimeType?, fileName? }`. */
+function toFile(file, where) {
+  if (!isPlainObject(file)) throw new TypeError(`${where} must be an object like { data, mimeType, fileName }`);
+  let { data } = file;
+  if (typeof data === 'string') data = runtime.decodeBase64(data);
+  if (!isBytes(data)) throw new TypeError(`${where}.data must be a Uint8Array, an ArrayBuffer or Base64 text`);
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+  return {
+    data: bytes,
+    mimeType: typeof file.mimeType === 'string' ? file.mimeType : 'application/octet-stream',
+    fileName: typeof file.fileName === 'string' ? file.fileName : undefined,
+  };
+}
+
+/**
+ * An item's binary data, keyed by property (as n8n keeps it): `{ data: { data, mimeType, fileName } }`.
+ * A file output item's own `binary` (`{ data: Uint8Array, mimeType, … }`) is taken as property `data`,
+ * so a downloaded file can be sent on as it is.
+ */
+function toBinary(binary, index) {
+  if (binary === undefined || binary === null) return {};
+  if (!isPlainObject(binary)) throw new TypeError(`items[${index}].binary must be an object`);
+  if (isBytes(binary.data)) return { data: toFile(binary, `items[${index}].binary`) };
+  const files = {};
+  for (const [name, file] of Object.entries(binary)) files[name] = toFile(file, `items[${index}].binary.${name}`);
+  return files;
+}
+
 function toItem(item, index) {
   if (!isPlainObject(item)) {
     throw new TypeError(`items[${index}] must be an object like { json: { … } }`);
   }
-  if (!('json' in item)) return { json: item };
+  if (!('json' in item)) return { json: item, binary: {} };
   if (!isPlainObject(item.json)) throw new TypeError(`items[${index}].json must be an object`);
-  return { json: item.json };
+  return { json: item.json, binary: toBinary(item.binary, index) };
 }
 
 function buildRequest(options) {
@@ -56,7 +88,7 @@ function buildRequest(options) {
   }
   let inputItems;
   if (items === undefined || items === null) {
-    inputItems = perItem ? parameters.map(() => ({ json: {} })) : [{ json: {} }];
+    inputItems = perItem ? parameters.map(() => ({ json: {}, binary: {} })) : [{ json: {}, binary: {} }];
   } else if (Array.isArray(items)) {
     inputItems = items.map(toItem);
   } else {
@@ -74,14 +106,30 @@ function buildRequest(options) {
       if (!isPlainObject(itemParameters)) {
         throw new TypeError(`execute(): parameters[${i}] must be an object`);
       }
-      return { json: item.json, parameters: itemParameters };
+      const binary = {};
+      for (const [name, file] of Object.entries(item.binary)) {
+        binary[name] = { mimeType: file.mimeType, fileName: file.fileName, fileSize: file.data.byteLength };
+      }
+      return { json: item.json, parameters: itemParameters, binary };
     }),
     credentials: creds,
     continueOnFail: Boolean(continueOnFail),
   };
   if (baseUrl !== undefined && baseUrl !== null) request.baseUrl = String(baseUrl);
   if (retry !== undefined && retry !== null) request.retry = retry;
-  return request;
+  return { request, inputItems };
+}
+
+/** The host plain JS gives the module: fetch and timers are its own; files come from the input items. */
+function hostFor(inputItems) {
+  if (!inputItems.some((item) => Object.keys(item.binary).length > 0)) return undefined;
+  return {
+    binary: async (itemIndex, property) => {
+      const file = inputItems[itemIndex]?.binary[property];
+      if (!file) throw new Error(`item ${itemIndex} has no binary property "${property}"`);
+      return { data: file.data, mimeType: file.mimeType, fileName: file.fileName ?? property };
+    },
+  };
 }
 
 /** A file answer as it leaves the wasm (Base64) → `{ data: Uint8Array, mimeType, fileName, fileSize }`. */
@@ -102,8 +150,8 @@ function fromWireItem(item) {
  * (message, kind, itemIndex, httpCode, description) when an item fails and `continueOnFail` is off.
  */
 async function execute(options) {
-  const request = buildRequest(options);
-  const text = await runtime.execute(JSON.stringify(request), undefined);
+  const { request, inputItems } = buildRequest(options);
+  const text = await runtime.execute(JSON.stringify(request), hostFor(inputItems));
   const result = JSON.parse(text);
   if (result.error) throw new NodeExecutionError(result.error);
   return result.items.map(fromWireItem);

@@ -50,9 +50,20 @@ function toHeaderRecord(headers) {
   return record;
 }
 
+/** An item's binary properties as the wasm sees them: described, without contents. */
+function describeBinary(binary) {
+  const described = {};
+  for (const [name, data] of Object.entries(binary || {})) {
+    if (!data || typeof data !== 'object') continue;
+    described[name] = { mimeType: data.mimeType, fileName: data.fileName, fileSize: data.fileSize };
+  }
+  return described;
+}
+
 // The Host of the boundary contract, backed by n8n's HTTP helpers: n8n applies the credential
-// (through the credential class' `authenticate`), proxies, SSL options and cancellation.
-function makeHost(ctx) {
+// (through the credential class' `authenticate`), proxies, SSL options and cancellation. `items`
+// (execute only) are the input items whose binary data a request may send.
+function makeHost(ctx, items = []) {
   const { sleep } = workflow();
   return {
     request: async (req) => {
@@ -65,7 +76,7 @@ function makeHost(ctx) {
         encoding: 'arraybuffer',
         json: false,
       };
-      if (req.body !== undefined && req.body !== null) options.body = req.body;
+      if (req.body instanceof Uint8Array) options.body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
       const response = req.credentialType
         ? await ctx.helpers.httpRequestWithAuthentication.call(ctx, req.credentialType, options)
         : await ctx.helpers.httpRequest(options);
@@ -76,6 +87,13 @@ function makeHost(ctx) {
       };
     },
     sleep: (ms) => sleep(ms),
+    // Read only when a request sends the file, from wherever n8n keeps it (memory, disk, S3).
+    binary: async (itemIndex, property) => {
+      const meta = items[itemIndex]?.binary?.[property];
+      if (!meta) throw new Error(`item ${itemIndex} has no binary property "${property}"`);
+      const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+      return { data, mimeType: meta.mimeType, fileName: meta.fileName };
+    },
   };
 }
 
@@ -151,7 +169,7 @@ async function executeNode(nodeName) {
   const requestItems = items.map((item, i) => {
     const parameters = {};
     for (const key of parameterNames) parameters[key] = this.getNodeParameter(key, i, null);
-    return { json: item.json ?? {}, parameters };
+    return { json: item.json ?? {}, parameters, binary: describeBinary(item.binary) };
   });
 
   const request = {
@@ -163,7 +181,7 @@ async function executeNode(nodeName) {
 
   let result;
   try {
-    result = JSON.parse(await runtime.execute(JSON.stringify(request), makeHost(this)));
+    result = JSON.parse(await runtime.execute(JSON.stringify(request), makeHost(this, items)));
   } catch (error) {
     const { NodeOperationError } = workflow();
     throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));

@@ -168,9 +168,21 @@ impl Form {
         properties
     }
 
+    /// A multipart part whose schema is `format: binary`: a file, taken from the input item's binary data.
+    fn is_file(&self, field: &Field) -> bool {
+        matches!(field.place, Place::Body(_))
+            && self.spec.body.as_ref().is_some_and(|b| b.content_type == "multipart/form-data")
+            && self.schema(field.schema).format == "binary"
+    }
+
     fn property(&self, field: &Field) -> Property {
         let schema = self.schema(field.schema);
         let label = humanize(&field.name);
+        if self.is_file(field) {
+            return Property::string(&field.name, &format!("{label} (Input Binary Field)"))
+                .default_value(BINARY_DEFAULT)
+                .describe("The input item's binary property holding the file to send");
+        }
         let picker = match field.place {
             Place::Path | Place::Query => self.pickers.iter().find(|(name, _)| *name == field.wire).map(|(_, m)| *m),
             _ => None,
@@ -238,6 +250,12 @@ impl Form {
                 continue;
             }
             let source = if field.required { params } else { &optional };
+            if self.is_file(field) {
+                if let Some(property) = file_property(source, field, input.binary)? {
+                    body.insert(field.wire.to_string(), Value::String(property));
+                }
+                continue;
+            }
             let Some(value) = self.read(source, field)? else {
                 if field.required {
                     return Err(source.invalid(&field.name, "is required"));
@@ -410,6 +428,30 @@ fn query_text(value: &Value) -> String {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     }
+}
+
+/// The binary property n8n's file fields name unless told otherwise.
+const BINARY_DEFAULT: &str = "data";
+
+/// The binary property a file field names, checked to exist on the input item now, before anything
+/// is sent; its contents are read only when the request goes (see `run`). A required file field left
+/// unset names `data`, as its form default does.
+fn file_property(params: &Params, field: &Field, binary: &Map<String, Value>) -> Result<Option<String>, NodeError> {
+    let property = match params.text(&field.name)? {
+        Some(property) => property,
+        None if field.required => BINARY_DEFAULT.to_string(),
+        None => return Ok(None),
+    };
+    if binary.contains_key(&property) {
+        return Ok(Some(property));
+    }
+    let problem = if binary.is_empty() {
+        format!("names the binary property \"{property}\", but the input item has no binary data")
+    } else {
+        let names: Vec<&str> = binary.keys().map(String::as_str).collect();
+        format!("names the binary property \"{property}\", which the input item lacks (it has: {})", names.join(", "))
+    };
+    Err(params.invalid(&field.name, problem))
 }
 
 /// `customerId` → `Customer Id`; `is_active` → `Is Active`.

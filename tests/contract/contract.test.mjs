@@ -104,6 +104,7 @@ function shaped(value, prop) {
 /** The parameters for `op` (from the spec) placed into its form; `notes` lists form mismatches. */
 function parametersFor(op, resource, form, spec) {
   const notes = [];
+  const binary = {};
   const params = { resource, operation: op.id };
   const variant = form.find((p) => p.name === 'bodyVariant');
   if (variant) params.bodyVariant = variant.options[0].value;
@@ -115,6 +116,13 @@ function parametersFor(op, resource, form, spec) {
     const names = input.place === 'wholeBody' ? ['body'] : [input.name, `${input.place}${cap(input.name)}`];
     const where = input.place === 'wholeBody' ? 'the whole body' : `${input.place} "${input.name}"`;
     const top = active().find((p) => names.includes(p.name) && !p.type.endsWith('ollection') && !used.has(p.name));
+    if (top && /\(Input Binary Field\)$/.test(top.displayName)) {
+      // A file part: the field names a binary property of the input item, which carries the bytes.
+      params[top.name] = `file_${top.name}`;
+      binary[`file_${top.name}`] = { data: CONTRACT_FILE, mimeType: 'application/octet-stream', fileName: 'contract.bin' };
+      used.add(top.name);
+      continue;
+    }
     if (top) {
       params[top.name] = shaped(input.value, top);
       used.add(top.name);
@@ -136,8 +144,11 @@ function parametersFor(op, resource, form, spec) {
       params[p.name] = p.default;
     }
   }
-  return { params, notes, inputs };
+  return { params, notes, inputs, binary };
 }
+
+/** The bytes every file part sends: not UTF-8, so a body that treats files as text would be caught. */
+const CONTRACT_FILE = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0xff, 0xfe, 0x00, 0x0a]);
 
 function classify(outcome, exchanges, notes) {
   const requestViolations = exchanges.flatMap((x) => (x.violations ?? []).filter((v) => v.location?.[0] === 'request'));
@@ -320,6 +331,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
     let parameters;
     let notes = [];
     let inputs = [];
+    let binary = {};
     const outcome = {};
     if (!resources.has(op.id)) {
       row.result = 'form-mismatch';
@@ -328,7 +340,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
       continue;
     }
     try {
-      ({ params: parameters, notes, inputs } = parametersFor(op, resources.get(op.id), form, spec));
+      ({ params: parameters, notes, inputs, binary } = parametersFor(op, resources.get(op.id), form, spec));
     } catch (err) {
       outcome.error = { harness: true, message: err.message };
     }
@@ -339,7 +351,7 @@ test('every mittwald operation sends a request the spec accepts', async () => {
           mp.execute({
             node: NODE,
             parameters,
-            items: [{ json: {} }],
+            items: [{ json: {}, binary }],
             credentials: { apiToken: TOKEN, baseUrl: proxy.url },
             continueOnFail: false,
             retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },

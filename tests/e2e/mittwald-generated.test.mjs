@@ -2,7 +2,8 @@
 //   - List Projects (generated, paginated) with Return All and a query filter, over 2 pages
 //   - Order Extension (the seed operation) for a *project* (the other `oneOf` branch of its body)
 //   - a file download (generated, non-JSON answer) → n8n binary data under `data`, whose bytes a
-//     following Code node reads back through n8n's own binary-data helpers
+//     following Code node reads back through n8n's own binary-data helpers, and which Create File
+//     (generated, multipart) uploads again from that binary data
 //   - Delete a Project (generated, 204 answer) → a success item
 // Run: `npm run build` (repo root), then `node --test tests/e2e/mittwald-generated.test.mjs`.
 import { test, before, after } from 'node:test';
@@ -17,6 +18,7 @@ const MOCK_MODULE = path.join(REPO_ROOT, 'tests', 'support', 'mock-marketplace.m
 const MITTWALD_CRED = { id: 'e2eMittwaldGen01', name: 'mittwald (e2e generated)' };
 const ORDER_PROJECT_ID = '7d6c5b4a-3f2e-4d1c-9b0a-8f7e6d5c4b3a';
 const PDF_PATH = '/html/invoices/2024-001.pdf';
+const UPLOAD_TOKEN = '1c9e8f2a-4b3d-4e5f-8a7b-6c5d4e3f2a1b';
 
 let mockLib;
 let mock;
@@ -104,7 +106,11 @@ before(
       position: [600, 400],
       parameters: { jsCode: READ_BACK },
     });
-    workflow.connections['Download File'] = { main: [[{ node: 'Read File', type: 'main', index: 0 }]] };
+    const upload = mittwaldNode('Upload File', { resource: 'File', operation: 'file-create-file', Token: UPLOAD_TOKEN, file: 'data' });
+    workflow.nodes.push({ ...upload, id: '00000000-0000-4000-8000-0000000009a2', typeVersion: 1, position: [600, 600] });
+    workflow.connections['Download File'] = {
+      main: [[{ node: 'Read File', type: 'main', index: 0 }, { node: 'Upload File', type: 'main', index: 0 }]],
+    };
 
     const [result] = await runWorkflows({
       workflows: [workflow],
@@ -116,6 +122,7 @@ before(
       requests: mock.requests.slice(),
       errors: mock.errors.slice(),
       orders: structuredClone(mock.data.orders),
+      uploads: mock.data.uploads.slice(),
       projects: mock.data.projects.map((p) => p.id),
     };
   },
@@ -135,7 +142,7 @@ test('n8n runs the generated operations successfully', () => {
   const { result, errors } = outcome();
   assert.equal(result.code, 0, `n8n exited with ${result.code}: ${result.error?.message ?? ''}\n${result.stdout.slice(-3000)}`);
   assert.equal(result.status, 'success');
-  assert.deepEqual(Object.keys(result.runData).sort(), ['Delete Project', 'Download File', 'List Projects', 'Order for Project', 'Read File', 'Start']);
+  assert.deepEqual(Object.keys(result.runData).sort(), ['Delete Project', 'Download File', 'List Projects', 'Order for Project', 'Read File', 'Start', 'Upload File']);
   assert.deepEqual(errors, [], 'the mock saw no malformed request');
 });
 
@@ -198,6 +205,17 @@ test('the next node reads back exactly the downloaded bytes', () => {
   assert.equal(items.length, 1);
   assert.deepEqual(items[0].json.binaryKeys, ['data']);
   assert.ok(Buffer.from(items[0].json.base64, 'base64').equals(expected), 'every byte (0x00–0xff included) survives n8n');
+});
+
+test('Create File (multipart) uploads the downloaded binary data, byte for byte, with its name and type', () => {
+  const { result, uploads } = outcome();
+  const expected = mockLib.defaultProjectFiles()[mockLib.defaultProjects()[0].id][PDF_PATH].bytes;
+  assert.equal(uploads.length, 1);
+  assert.equal(uploads[0].token, UPLOAD_TOKEN);
+  assert.equal(uploads[0].fileName, '2024-001.pdf');
+  assert.equal(uploads[0].mimeType, 'application/pdf');
+  assert.ok(uploads[0].bytes.equals(expected), 'every byte of the file reached the API');
+  assert.deepEqual(result.items('Upload File'), [{ json: { id: uploads[0].id }, pairedItem: { item: 0 } }]);
 });
 
 test('Delete Project (generated, 204) gives a success item', () => {

@@ -1,7 +1,7 @@
 // A strict, local stand-in for the vendors the nodes talk to. One node:http server on 127.0.0.1 plays
 //   - the mittwald mStudio API v2 (`/v2/articles`, `/v2/articles/{articleId}`, `/v2/extensions/{id}/order`,
 //     and a few generated operations: `/v2/projects` (paginated), `/v2/projects/{id}` (GET, DELETE → 204),
-//     `/v2/projects/{id}/filesystem-file-content` (a file download))
+//     `/v2/projects/{id}/filesystem-file-content` (a file download), `POST /v2/files` (a multipart upload))
 //   - an Interworks Cloud service-management connector (`POST /API/Addon/Create|Update|Cancel`,
 //     `/API/Subscriptions/Create|Update|Cancel|Suspend|Activate|UpgradeToPaid`)
 //   - the Webgate Yamdu orders API (`/api/orders`, stateful: see mock-yamdu.mjs)
@@ -353,6 +353,27 @@ function compileRoute(pattern) {
  * @param {Record<string,string>} [options.interworksPaths] route per action (keys of IW_ACTIONS) under the base path
  * @param {string} [options.yamduToken]              the bearer token the Yamdu API accepts
  */
+/** A multipart/form-data body's parts: `{ headers (lower-case names), data (Buffer) }` each. */
+function multipartParts(raw, boundary) {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts = [];
+  let start = raw.indexOf(delimiter);
+  while (start !== -1) {
+    const next = raw.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = raw.subarray(start + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = {};
+    for (const line of part.subarray(0, split).toString('latin1').split('\r\n')) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    parts.push({ headers, data: Buffer.from(part.subarray(split + 4)) });
+    start = next;
+  }
+  return parts;
+}
+
 export async function startMockMarketplace(options = {}) {
   const cfg = {
     mittwaldToken: options.mittwaldToken ?? DEFAULT_MITTWALD_TOKEN,
@@ -381,6 +402,8 @@ export async function startMockMarketplace(options = {}) {
     orders: [],
     projects: defaultProjects(),
     projectFiles: defaultProjectFiles(),
+    /** POST /v2/files: { id, token, fileName, mimeType, bytes (Buffer) } */
+    uploads: [],
     interworksAddons: [],
     interworksCalls: [],
     config: cfg,
@@ -396,6 +419,7 @@ export async function startMockMarketplace(options = {}) {
     data.orders = [];
     data.projects = defaultProjects();
     data.projectFiles = defaultProjectFiles();
+    data.uploads = [];
     data.interworksAddons = [];
     data.interworksCalls = [];
     yamdu.reset();
@@ -471,6 +495,7 @@ export async function startMockMarketplace(options = {}) {
       headers: { ...req.headers },
       body,
       rawBody: text,
+      raw,
       bodyIsJson,
       time: Date.now(),
     };
@@ -548,6 +573,10 @@ export async function startMockMarketplace(options = {}) {
       if (method === 'GET') return getProject(res, record, m[1]);
       if (method === 'DELETE') return deleteProject(res, record, m[1]);
       return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'GET, DELETE' });
+    }
+    if (rawPath === '/v2/files') {
+      if (method !== 'POST') return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'POST' });
+      return createFile(res, record);
     }
     if ((m = /^\/v2\/projects\/([^/]+)\/filesystem-file-content$/.exec(rawPath))) {
       if (method !== 'GET') return send(res, 405, { type: 'MethodNotAllowed', message: `${method} not allowed` }, { allow: 'GET' });
@@ -645,6 +674,26 @@ export async function startMockMarketplace(options = {}) {
   }
 
   /** The file's bytes; `Content-Disposition: attachment; filename=…` unless `inline=true`. */
+  /** POST /v2/files: one multipart part "file" with a file name; the upload token in the Token header. */
+  function createFile(res, record) {
+    if (!mwCheck(res, record, [])) return;
+    const token = record.headers.token;
+    if (typeof token !== 'string' || !UUID_RE.test(token)) {
+      return mwValidation(res, [{ message: 'must be a uuid', path: '.header.Token', type: 'format' }]);
+    }
+    const boundary = /^multipart\/form-data;\s*boundary=([^;]+)$/.exec(record.headers['content-type'] ?? '')?.[1];
+    if (!boundary) return mwValidation(res, [{ message: 'must be multipart/form-data', path: '.body', type: 'content-type' }]);
+    const parts = multipartParts(record.raw, boundary);
+    const file = parts.length === 1 ? parts[0] : null;
+    const disposition = file && /^form-data; name="file"; filename="([^"]+)"$/.exec(file.headers['content-disposition'] ?? '');
+    if (!disposition || !file.headers['content-type']) {
+      return mwValidation(res, [{ message: 'must have exactly one file part "file" with a file name and a type', path: '.body.file', type: 'required' }]);
+    }
+    const upload = { id: randomUUID(), token, fileName: disposition[1], mimeType: file.headers['content-type'], bytes: file.data };
+    data.uploads.push(upload);
+    return send(res, 201, { id: upload.id });
+  }
+
   function projectFileContent(res, record, rawId) {
     if (!mwCheck(res, record, ['file', 'inline'])) return;
     const { file, inline } = record.query;
