@@ -72,8 +72,12 @@ pub fn order_extension() -> Operation {
             .required()
             .describe("The project the extension should be installed in")
             .show_when("orderFor", &[json!("project")]),
-        Property::string_list("consentedScopes", "Consented Scopes", "Add Scope")
-            .describe("The scopes you consent to grant the extension. A JSON array of strings is accepted too."),
+        // Required as the spec says; n8n checks each entry of a multiple-value field, so an empty
+        // list (an extension that asks for no scopes) still passes, and is sent as `[]`.
+        Property::string_list("consentedScopes", "Consented Scopes", "Add Scope").required().describe(
+            "The scopes you consent to grant the extension (it lists the ones it asks for). Leave empty if it \
+                 asks for none. A JSON array of strings is accepted too.",
+        ),
         Property::string("variantKey", "Variant Key")
             .describe("Only needed if the extension has several variants; left out of the order when empty"),
     ])

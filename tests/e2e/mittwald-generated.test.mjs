@@ -85,7 +85,8 @@ before(
           extensionId: mockLib.EXTENSIONS[0].id,
           orderFor: 'project',
           projectId: ORDER_PROJECT_ID,
-          consentedScopes: ['project:read'],
+          // Required, and empty: n8n must still accept the workflow, and `[]` must be sent.
+          consentedScopes: [],
           variantKey: 'pro',
         }),
         mittwaldNode('Download File', {
@@ -158,7 +159,7 @@ test('List Projects (generated, Return All) follows both pages of the filtered l
   for (const c of calls) assert.equal(c.headers['x-access-token'], mock.credentials.mittwald.apiToken);
 });
 
-test('Order Extension for a project posts the projectId branch of the oneOf body', () => {
+test('Order Extension for a project posts the projectId branch of the oneOf body, with its required but empty scopes', () => {
   const { result, requests, orders } = outcome();
   const extensionId = mockLib.EXTENSIONS[0].id;
   const items = result.items('Order for Project');
@@ -168,13 +169,13 @@ test('Order Extension for a project posts the projectId branch of the oneOf body
     extensionId,
     target: 'project',
     projectId: ORDER_PROJECT_ID,
-    consentedScopes: ['project:read'],
+    consentedScopes: [],
     variantKey: 'pro',
   });
   const calls = requests.filter((r) => r.method === 'POST' && r.path === `/v2/extensions/${extensionId}/order`);
   assert.equal(calls.length, 1);
-  assert.deepEqual(calls[0].body, { consentedScopes: ['project:read'], projectId: ORDER_PROJECT_ID, variantKey: 'pro' });
-  assert.deepEqual(orders, [{ extensionId, consentedScopes: ['project:read'], projectId: ORDER_PROJECT_ID, variantKey: 'pro' }]);
+  assert.deepEqual(calls[0].body, { consentedScopes: [], projectId: ORDER_PROJECT_ID, variantKey: 'pro' });
+  assert.deepEqual(orders, [{ extensionId, consentedScopes: [], projectId: ORDER_PROJECT_ID, variantKey: 'pro' }]);
 });
 
 test('a file download becomes n8n binary data under "data" with the right mime type and file name', () => {

@@ -160,6 +160,10 @@ test('mittwald: each operation shows its parameters', () => {
   // consentedScopes must not default to junk like "[null]" (the generated node's bug)
   const cs = prop('consentedScopes');
   assert.ok(JSON.stringify(cs.default) !== '"[null]"' && JSON.stringify(cs.default) !== '[null]', `consentedScopes default ${JSON.stringify(cs.default)}`);
+  // required as the spec says; n8n checks each entry of a multiple-value field, so [] still passes
+  assert.equal(cs.required, true);
+  assert.equal(cs.typeOptions.multipleValues, true);
+  assert.deepEqual(cs.default, []);
   // the variant key is optional and empty by default (never a pre-filled example)
   assert.equal(prop('variantKey').default, '');
   const filters = prop('filters');
