@@ -309,7 +309,7 @@ impl Session<'_> {
             match expect {
                 Expect::Item(shape) => Ok(vec![Out::Json(shape(self.send(&request).await?.json()?)?)]),
                 Expect::List(None) => list_elements(self.send(&request).await?).map(json),
-                Expect::List(Some(paging)) => self.paginate(request, &paging).await.map(json),
+                Expect::List(Some(paging)) => self.paginate(*request, &paging).await.map(json),
                 Expect::Then(next) => self.run(next(self.send(&request).await?.json()?)?).await,
                 Expect::Poll(poll) => self.poll(&request, &poll).await.map(json),
                 Expect::File { file_name } => Ok(vec![Out::File(file_of(self.send(&request).await?, file_name))]),
