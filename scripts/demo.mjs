@@ -47,7 +47,12 @@ function short(value, max = 160) {
 
 function describeRequest(r) {
   const q = r.rawQuery ? `?${decodeURIComponent(r.rawQuery.replace(/\+/g, ' '))}` : '';
-  const body = r.body !== undefined ? `  ${dim(short(r.body, 200))}` : '';
+  const multipart = /^multipart\//.test(r.headers['content-type'] ?? '');
+  const body = multipart
+    ? `  ${dim(`multipart/form-data, ${r.raw.length} bytes`)}`
+    : r.body !== undefined
+      ? `  ${dim(short(r.body, 200))}`
+      : '';
   return `${r.method} ${r.path}${q}${body}`;
 }
 
@@ -162,6 +167,7 @@ try {
     check(out.length === mock.data.projects.length && sent.length >= 2, 'every project, over several pages');
   });
 
+  let downloaded = null;
   await step('mittwald · Get a project file (a generated operation answering with a file)', async () => {
     const project = mock.data.projects[0];
     const files = Object.keys(mock.data.projectFiles?.[project.id] ?? {});
@@ -174,6 +180,24 @@ try {
     const binary = out[0].binary;
     console.log(`  got:  ${binary ? `${binary.fileName}, ${binary.mimeType}, ${binary.data.length} bytes` : short(out[0].json)}`);
     check(binary && binary.data.length > 0, 'a file as binary data');
+    downloaded = out[0];
+  });
+
+  await step('mittwald · Create File (a generated multipart upload of that downloaded file)', async () => {
+    check(downloaded, 'the download above');
+    const token = '1c9e8f2a-4b3d-4e5f-8a7b-6c5d4e3f2a1b';
+    const from = mock.requests.length;
+    const out = await mp.execute({
+      node: 'mittwald',
+      parameters: { resource: 'File', operation: 'file-create-file', Token: token, file: 'data' },
+      items: [downloaded],
+      credentials: mittwaldCredentials,
+      retry,
+    });
+    showSent(mock, from);
+    const upload = mock.data.uploads.at(-1);
+    console.log(`  got:  file ${out[0].json.id}; the API received ${upload?.fileName}, ${upload?.mimeType}, ${upload?.bytes.length} bytes`);
+    check(upload && Buffer.from(downloaded.binary.data).equals(upload.bytes), 'the same bytes uploaded');
   });
 
   await step('Interworks Cloud · Addon Create', async () => {
