@@ -85,6 +85,8 @@ pub fn panic_for_tests() {
 /// absent, fetch (with the credential applied here) and the global timer; and its `binary`, which
 /// reads an input item's file.
 struct JsHost {
+    /// The object itself: its functions are called as its methods (`this` is the host).
+    this: JsValue,
     request: Option<Function>,
     sleep: Option<Function>,
     binary: Option<Function>,
@@ -117,7 +119,12 @@ impl JsHost {
                 Err(_) => Err(JsError::new(&format!("host.{name} must be a function"))),
             }
         };
-        Ok(JsHost { request: function("request")?, sleep: function("sleep")?, binary: function("binary")? })
+        Ok(JsHost {
+            this: host.clone(),
+            request: function("request")?,
+            sleep: function("sleep")?,
+            binary: function("binary")?,
+        })
     }
 }
 
@@ -125,7 +132,7 @@ impl Host for JsHost {
     fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>> {
         Box::pin(async move {
             match &self.request {
-                Some(function) => send_through(function, &request).await,
+                Some(function) => send_through(&self.this, function, &request).await,
                 None => fetch(&request).await,
             }
         })
@@ -134,7 +141,7 @@ impl Host for JsHost {
     fn sleep(&self, ms: u64) -> LocalFuture<'_, ()> {
         Box::pin(async move {
             let promise = match &self.sleep {
-                Some(function) => function.call1(&JsValue::NULL, &JsValue::from_f64(ms as f64)).ok(),
+                Some(function) => function.call1(&self.this, &JsValue::from_f64(ms as f64)).ok(),
                 None => global_timer(ms),
             };
             if let Some(promise) = promise {
@@ -148,7 +155,7 @@ impl Host for JsHost {
         Box::pin(async move {
             let function = self.binary.as_ref().ok_or("this host passes no binary data")?;
             let answer = function
-                .call2(&JsValue::NULL, &JsValue::from_f64(item as f64), &JsValue::from_str(&property))
+                .call2(&self.this, &JsValue::from_f64(item as f64), &JsValue::from_str(&property))
                 .map_err(js_error_text)?;
             let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
             let get = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
@@ -165,7 +172,7 @@ impl Host for JsHost {
     }
 }
 
-async fn send_through(function: &Function, request: &Outgoing) -> Result<Response, String> {
+async fn send_through(host: &JsValue, function: &Function, request: &Outgoing) -> Result<Response, String> {
     let payload = HostRequest {
         method: request.method.as_str(),
         url: &request.url,
@@ -176,7 +183,7 @@ async fn send_through(function: &Function, request: &Outgoing) -> Result<Respons
     let payload = payload
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false))
         .map_err(|e| e.to_string())?;
-    let answer = function.call1(&JsValue::NULL, &payload).map_err(js_error_text)?;
+    let answer = function.call1(host, &payload).map_err(js_error_text)?;
     let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
     read_answer(&answer)
 }

@@ -32,8 +32,9 @@ export function recordingHost(status, body) {
     reads,
     request: async (req) => { seen.push(req); return { status, headers: { 'X-Test': 'yes' }, body: new TextEncoder().encode(body) }; },
     sleep: async () => {},
-    binary: async (item, property) => {
-      reads.push([item, property]);
+    // A method: the module calls host functions with the host as `this`.
+    async binary(item, property) {
+      this.reads.push([item, property]);
       return { data: new Uint8Array([0xff, 0x00, 0x0d, 0x0a, 0x01]), mimeType: 'image/png', fileName: 'logo.png' };
     },
   };
