@@ -97,7 +97,7 @@ impl Encoding {
                     out.extend_from_slice(
                         format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
                     );
-                    let content = if file_fields.iter().any(|f| f == name) {
+                    let content: std::borrow::Cow<[u8]> = if file_fields.iter().any(|f| f == name) {
                         let (_, file) = files.iter().find(|(field, _)| field == name).ok_or_else(|| {
                             NodeError::input(format!("The file for \"{name}\" was not loaded from the input item"))
                         })?;
@@ -106,9 +106,9 @@ impl Encoding {
                         out.extend_from_slice(
                             format!("; filename=\"{file_name}\"\r\nContent-Type: {mime_type}").as_bytes(),
                         );
-                        file.data.clone()
+                        file.data.as_slice().into()
                     } else {
-                        text(value).into_bytes()
+                        text(value).into_bytes().into()
                     };
                     if content.windows(BOUNDARY.len()).any(|w| w == BOUNDARY.as_bytes()) {
                         return Err(unsendable(name));
