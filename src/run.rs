@@ -100,11 +100,15 @@ pub struct ItemOut {
     pub paired_item: PairedItem,
 }
 
-/// A file as it crosses the boundary: n8n's binary-data fields, the bytes in Base64.
+/// A file as it crosses the boundary: n8n's binary-data fields in the JSON, and `file`, the index of
+/// its bytes among the result's files. The bytes themselves travel beside the JSON (a `Uint8Array`
+/// each), never inside it: no Base64, no copy of a large file in a JSON string.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BinaryOut {
-    pub data: String,
+    #[serde(skip)]
+    pub data: Vec<u8>,
+    pub file: usize,
     pub mime_type: String,
     pub file_name: String,
     pub file_size: usize,
@@ -123,10 +127,13 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
         Err(error) => ExecuteResult { items: Vec::new(), error: Some(error) },
     };
     let secrets = secrets.into_inner();
+    let mut files = 0;
     for item in &mut result.items {
         redact_value(&mut item.json, &secrets);
         if let Some(binary) = &mut item.binary {
             redact_text(&mut binary.file_name, &secrets);
+            binary.file = files;
+            files += 1;
         }
     }
     if let Some(error) = &mut result.error {
@@ -429,12 +436,12 @@ impl Out {
         let (json, binary) = match self {
             Out::Json(json) => (as_object(json), None),
             Out::File(file) => {
-                use base64::Engine;
                 let json =
                     json!({ "fileName": file.file_name, "mimeType": file.mime_type, "fileSize": file.data.len() });
                 let binary = BinaryOut {
-                    data: base64::engine::general_purpose::STANDARD.encode(&file.data),
                     file_size: file.data.len(),
+                    data: file.data,
+                    file: 0, // numbered once all items are known
                     mime_type: file.mime_type,
                     file_name: file.file_name,
                 };

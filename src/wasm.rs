@@ -53,15 +53,24 @@ pub fn credential_headers(credential_type: &str, credentials_json: &str) -> Resu
     Ok(serde_json::Value::Object(map).to_string())
 }
 
+/// Resolves to `{ result: <ExecuteResult JSON>, files: Uint8Array[] }` (docs/boundary.md).
 #[wasm_bindgen]
-pub async fn execute(request_json: String, host: JsValue) -> Result<String, JsError> {
+pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsError> {
     let request = serde_json::from_str(&request_json)
         .map_err(|e| e.to_string())
         .and_then(ExecuteRequest::from_json)
         .map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
     let host = JsHost::from_js(&host)?;
     let result = run::execute(registry(), request, &host).await;
-    Ok(serde_json::to_string(&result).expect("results serialize"))
+    let files = js_sys::Array::new();
+    for binary in result.items.iter().filter_map(|item| item.binary.as_ref()) {
+        files.push(&Uint8Array::from(binary.data.as_slice()));
+    }
+    let answer = Object::new();
+    let json = serde_json::to_string(&result).expect("results serialize");
+    Reflect::set(&answer, &JsValue::from_str("result"), &JsValue::from_str(&json)).expect("a plain object");
+    Reflect::set(&answer, &JsValue::from_str("files"), &files).expect("a plain object");
+    Ok(answer.into())
 }
 
 /// One page of a picker's list (n8n `listSearch`). Resolves to the JSON of a `SearchResult`.

@@ -1,7 +1,7 @@
 //! The exported boundary, run as wasm under Node (wasm-bindgen-test), including real loopback fetches.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Function, Reflect};
+use js_sys::{Function, Reflect, Uint8Array};
 use marketplace_nodes::wasm;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -55,9 +55,17 @@ fn to_json(value: &JsValue) -> Value {
     serde_json::from_str(&js_sys::JSON::stringify(value).unwrap().as_string().unwrap()).unwrap()
 }
 
-async fn execute(request: Value, host: JsValue) -> Value {
+/// The ExecuteResult, and the bytes of the files its items carry.
+async fn execute_with_files(request: Value, host: JsValue) -> (Value, Vec<Vec<u8>>) {
     let out = wasm::execute(request.to_string(), host).await.map_err(JsValue::from).unwrap();
-    serde_json::from_str(&out).unwrap()
+    let result = serde_json::from_str(&get(&out, "result").as_string().unwrap()).unwrap();
+    let files =
+        js_sys::Array::from(&get(&out, "files")).iter().map(|f| f.unchecked_into::<Uint8Array>().to_vec()).collect();
+    (result, files)
+}
+
+async fn execute(request: Value, host: JsValue) -> Value {
+    execute_with_files(request, host).await.0
 }
 
 fn get_article(base_url: &str) -> Value {
@@ -109,6 +117,21 @@ async fn bodies_reach_the_host_as_bytes_and_file_parts_come_from_its_binary_data
     let bytes = js_sys::Uint8Array::new(&body).to_vec();
     let part = b"filename=\"logo.png\"\r\nContent-Type: image/png\r\n\r\n\xff\x00\x0d\x0a\x01\r\n";
     assert!(bytes.windows(part.len()).any(|w| w == part), "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[wasm_bindgen_test]
+async fn downloaded_files_cross_as_bytes_beside_the_json() {
+    let host = recording_host(200, "%PDF-1.4 \u{00e4}");
+    let request = json!({
+        "node": "mittwald",
+        "items": [{ "json": {}, "parameters": { "resource": "File", "operation": "file-get-file", "fileId": "f-1" } }],
+        "credentials": { "apiToken": "tok-wasm-secret", "baseUrl": "http://vendor.test" },
+    });
+    let (result, files) = execute_with_files(request, host).await;
+    assert_eq!(files, vec!["%PDF-1.4 \u{00e4}".as_bytes().to_vec()]);
+    assert_eq!(result["items"][0]["binary"]["file"], 0);
+    assert_eq!(result["items"][0]["binary"]["fileSize"], 11);
+    assert!(result["items"][0]["binary"].get("data").is_none(), "no bytes inside the JSON");
 }
 
 #[wasm_bindgen_test]

@@ -212,6 +212,31 @@ mod spec_tests {
     }
 
     #[test]
+    fn downloaded_files_keep_their_bytes_beside_the_json_numbered_in_order() {
+        let pdf: &[u8] = &[0x25, 0x50, 0x44, 0x46, 0xff, 0x00];
+        let reply = |body: &[u8]| {
+            let mut reply = MockHost::reply(200, &[("content-type", "application/pdf")], "");
+            if let Ok(response) = &mut reply {
+                response.body = body.to_vec();
+            }
+            reply
+        };
+        let host = MockHost::new(vec![reply(pdf), reply(&pdf[..2])]);
+        let get =
+            |id: &str| json!({ "parameters": { "resource": "File", "operation": "file-get-file", "fileId": id } });
+        let result =
+            block_on(execute(&crate::nodes::registry(), upload(json!([get("f-1"), get("f-2")]), false), &host));
+        let files: Vec<_> = result.items.iter().map(|item| item.binary.as_ref().unwrap()).collect();
+        assert_eq!((files[0].file, files[0].data.as_slice(), files[0].file_size), (0, pdf, 6));
+        assert_eq!((files[1].file, files[1].data.as_slice()), (1, &pdf[..2]));
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(
+            json["items"][1]["binary"],
+            json!({ "file": 1, "mimeType": "application/pdf", "fileName": "file-get-file.pdf", "fileSize": 2 })
+        );
+    }
+
+    #[test]
     fn a_missing_binary_property_stops_the_run_before_any_request_or_read() {
         let host = MockHost::new(vec![]);
         let items = json!([upload_item(Some("data"), json!({ "data": {} })), upload_item(Some("doc"), json!({}))]);

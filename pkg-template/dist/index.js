@@ -132,17 +132,11 @@ function hostFor(inputItems) {
   };
 }
 
-/** A file answer as it leaves the wasm (Base64) → `{ data: Uint8Array, mimeType, fileName, fileSize }`. */
-function fromWireBinary(binary) {
-  const bytes = runtime.decodeBase64(binary.data);
-  // An owned copy when the decoder handed back a view into a shared (pooled) buffer.
-  const data = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  return { data, mimeType: binary.mimeType, fileName: binary.fileName, fileSize: binary.fileSize };
-}
-
-function fromWireItem(item) {
+/** An output item; a file answer's bytes come beside the JSON (`files`), as `binary.data`. */
+function fromWireItem(item, files) {
   if (!item.binary) return item;
-  return { json: item.json, binary: fromWireBinary(item.binary), pairedItem: item.pairedItem };
+  const { file, mimeType, fileName, fileSize } = item.binary;
+  return { json: item.json, binary: { data: files[file], mimeType, fileName, fileSize }, pairedItem: item.pairedItem };
 }
 
 /**
@@ -151,10 +145,9 @@ function fromWireItem(item) {
  */
 async function execute(options) {
   const { request, inputItems } = buildRequest(options);
-  const text = await runtime.execute(JSON.stringify(request), hostFor(inputItems));
-  const result = JSON.parse(text);
+  const { result, files } = await runtime.execute(JSON.stringify(request), hostFor(inputItems));
   if (result.error) throw new NodeExecutionError(result.error);
-  return result.items.map(fromWireItem);
+  return result.items.map((item) => fromWireItem(item, files));
 }
 
 /**

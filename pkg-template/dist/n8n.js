@@ -180,21 +180,24 @@ async function executeNode(nodeName) {
   };
 
   let result;
+  let files;
   try {
-    result = JSON.parse(await runtime.execute(JSON.stringify(request), makeHost(this, items)));
+    ({ result, files } = await runtime.execute(JSON.stringify(request), makeHost(this, items)));
   } catch (error) {
     const { NodeOperationError } = workflow();
     throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));
   }
   if (result.error) throw toN8nError(this, result.error);
-  return [await Promise.all(result.items.map((item) => toN8nItem(this, item)))];
+  return [await Promise.all(result.items.map((item) => toN8nItem(this, item, files)))];
 }
 
-/** A file answer (Base64 from the wasm) becomes n8n binary data under the property `data`. */
-async function toN8nItem(ctx, item) {
+/** A file answer (its bytes beside the JSON, in `files`) becomes n8n binary data under the property `data`. */
+async function toN8nItem(ctx, item, files) {
   if (!item.binary) return item;
-  const { data, fileName, mimeType } = item.binary;
-  const binary = await ctx.helpers.prepareBinaryData(Buffer.from(data, 'base64'), fileName, mimeType);
+  const { file, fileName, mimeType } = item.binary;
+  const bytes = files[file];
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const binary = await ctx.helpers.prepareBinaryData(buffer, fileName, mimeType);
   return { json: item.json, binary: { data: binary }, pairedItem: item.pairedItem };
 }
 

@@ -234,9 +234,13 @@ function callAsync(name, requestJson, host) {
   });
 }
 
-/** Runs one execution; resolves to the ExecuteResult JSON text. */
-function execute(requestJson, host) {
-  return callAsync('execute', requestJson, host);
+/**
+ * Runs one execution; resolves to `{ result, files }`: the ExecuteResult (parsed) and the bytes of the
+ * files its items carry (`Uint8Array`s, indexed by each item's `binary.file`).
+ */
+async function execute(requestJson, host) {
+  const { result, files } = await callAsync('execute', requestJson, host);
+  return { result: JSON.parse(result), files };
 }
 
 /** Loads one page of a picker's list; resolves to the SearchResult JSON text. */
