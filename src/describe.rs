@@ -190,8 +190,7 @@ impl Property {
     pub fn collection(name: &str, display_name: &str, fields: Vec<Property>) -> Self {
         let mut property = Self::new(PropertyType::Collection, name, display_name, json!({}));
         property.options = Some(PropertyOptions::Properties(fields));
-        property.placeholder = Some("Add Field".into());
-        property
+        property.placeholder("Add Field")
     }
 
     /// A repeatable group of fields; the value is `{ <group>: [ {…}, … ] }`.

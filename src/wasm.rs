@@ -167,7 +167,7 @@ impl Host for JsHost {
                 .call2(&self.this, &JsValue::from_f64(item as f64), &JsValue::from_str(&property))
                 .map_err(js_error_text)?;
             let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
-            let get = |name: &str| Reflect::get(&answer, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+            let get = |name: &str| member(&answer, name);
             let data = get("data");
             if !(data.is_instance_of::<Uint8Array>() || data.is_instance_of::<js_sys::ArrayBuffer>()) {
                 return Err("the host's binary data has no bytes".to_string());
@@ -210,7 +210,7 @@ fn as_object<S: serde::Serializer>(headers: &&[(String, String)], serializer: S)
 }
 
 fn read_answer(answer: &JsValue) -> Result<Response, String> {
-    let get = |name: &str| Reflect::get(answer, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let get = |name: &str| member(answer, name);
     let status = get("status").as_f64().ok_or("the host's answer has no numeric status")? as u16;
     let mut headers = Vec::new();
     let raw_headers = get("headers");
@@ -277,6 +277,11 @@ fn global_timer(ms: u64) -> Option<JsValue> {
         let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(ms as f64));
     });
     Some(promise.into())
+}
+
+/// `value[name]`, or `undefined` where it cannot be read.
+fn member(value: &JsValue, name: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn js_error_text(error: JsValue) -> String {

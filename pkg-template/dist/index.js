@@ -46,9 +46,10 @@ function toFile(file, where) {
   if (typeof data === 'string') data = runtime.decodeBase64(data);
   if (!isBytes(data)) throw new TypeError(`${where}.data must be a Uint8Array, an ArrayBuffer or Base64 text`);
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+  // Left out, the module's defaults apply: application/octet-stream, and the property's name.
   return {
     data: bytes,
-    mimeType: typeof file.mimeType === 'string' ? file.mimeType : 'application/octet-stream',
+    mimeType: typeof file.mimeType === 'string' ? file.mimeType : undefined,
     fileName: typeof file.fileName === 'string' ? file.fileName : undefined,
   };
 }
@@ -127,7 +128,7 @@ function hostFor(inputItems) {
     binary: async (itemIndex, property) => {
       const file = inputItems[itemIndex]?.binary[property];
       if (!file) throw new Error(`item ${itemIndex} has no binary property "${property}"`);
-      return { data: file.data, mimeType: file.mimeType, fileName: file.fileName ?? property };
+      return { data: file.data, mimeType: file.mimeType, fileName: file.fileName };
     },
   };
 }

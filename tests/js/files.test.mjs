@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { loadPackage } from '../support/harness.mjs';
+import { multipartParts } from '../support/mock-marketplace.mjs';
 
 const TOKEN = '5b0f1c1e-9c2b-4d1a-8f7e-2a3b4c5d6e7f';
 // Not valid UTF-8, and with a CR LF inside: a body built as text would mangle it.
@@ -15,22 +16,8 @@ let server;
 let baseUrl;
 const received = [];
 
-/** The parts of a multipart/form-data body: `{ headers, data }` each, data as a Buffer. */
-function parts(body, contentType) {
-  const boundary = /boundary=([^;]+)/.exec(contentType)[1];
-  const delimiter = Buffer.from(`--${boundary}`);
-  const out = [];
-  let start = body.indexOf(delimiter);
-  while (start !== -1) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next === -1) break;
-    const part = body.subarray(start + delimiter.length + 2, next - 2); // skip CRLF after delimiter, before next
-    const split = part.indexOf('\r\n\r\n');
-    out.push({ headers: part.subarray(0, split).toString('latin1'), data: part.subarray(split + 4) });
-    start = next;
-  }
-  return out;
-}
+/** The parts of a multipart/form-data body, by the boundary its content type names. */
+const parts = (body, contentType) => multipartParts(body, /boundary=([^;]+)/.exec(contentType)[1]);
 
 before(async () => {
   mp = await loadPackage();
@@ -80,7 +67,7 @@ test('a file part carries the named binary property: its bytes, file name and me
   assert.match(headers['content-type'], /^multipart\/form-data; boundary=/);
   const [part, ...rest] = parts(body, headers['content-type']);
   assert.equal(rest.length, 0);
-  assert.match(part.headers, /^Content-Disposition: form-data; name="file"; filename="scan.pdf"\r\nContent-Type: application\/pdf$/);
+  assert.match(part.head, /^Content-Disposition: form-data; name="file"; filename="scan.pdf"\r\nContent-Type: application\/pdf$/);
   assert.deepEqual(new Uint8Array(part.data), BYTES);
 });
 
@@ -96,10 +83,10 @@ test('the file field defaults to the binary property "data"; Base64 text and Arr
   });
   assert.equal(received.length, 2);
   const [first] = parts(received[0].body, received[0].headers['content-type']);
-  assert.match(first.headers, /filename="a.bin"\r\nContent-Type: application\/octet-stream$/);
+  assert.match(first.head, /filename="a.bin"\r\nContent-Type: application\/octet-stream$/);
   assert.deepEqual(new Uint8Array(first.data), BYTES);
   const [second] = parts(received[1].body, received[1].headers['content-type']);
-  assert.match(second.headers, /filename="raw"/, 'no file name: the property name');
+  assert.match(second.head, /filename="raw"/, 'no file name: the property name');
   assert.deepEqual(new Uint8Array(second.data), BYTES);
 });
 
@@ -109,7 +96,7 @@ test('a downloaded file item can be sent on as it is', async () => {
   assert.equal(downloaded.binary.fileName, 'logo.png');
   await run({ parameters: upload(undefined), items: [downloaded] });
   const [part] = parts(received[1].body, received[1].headers['content-type']);
-  assert.match(part.headers, /filename="logo.png"\r\nContent-Type: image\/png$/);
+  assert.match(part.head, /filename="logo.png"\r\nContent-Type: image\/png$/);
   assert.deepEqual(new Uint8Array(part.data), BYTES);
 });
 

@@ -353,8 +353,11 @@ function compileRoute(pattern) {
  * @param {Record<string,string>} [options.interworksPaths] route per action (keys of IW_ACTIONS) under the base path
  * @param {string} [options.yamduToken]              the bearer token the Yamdu API accepts
  */
-/** A multipart/form-data body's parts: `{ headers (lower-case names), data (Buffer) }` each. */
-function multipartParts(raw, boundary) {
+/**
+ * A multipart/form-data body's parts: `{ head (the header lines as sent), headers (lower-case names),
+ * data (Buffer) }` each.
+ */
+export function multipartParts(raw, boundary) {
   const delimiter = Buffer.from(`--${boundary}`);
   const parts = [];
   let start = raw.indexOf(delimiter);
@@ -363,12 +366,13 @@ function multipartParts(raw, boundary) {
     if (next === -1) break;
     const part = raw.subarray(start + delimiter.length + 2, next - 2);
     const split = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, split).toString('latin1');
     const headers = {};
-    for (const line of part.subarray(0, split).toString('latin1').split('\r\n')) {
+    for (const line of head.split('\r\n')) {
       const colon = line.indexOf(':');
       headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    parts.push({ headers, data: Buffer.from(part.subarray(split + 4)) });
+    parts.push({ head, headers, data: Buffer.from(part.subarray(split + 4)) });
     start = next;
   }
   return parts;
