@@ -49,6 +49,26 @@ impl Credential {
             .ok_or_else(|| NodeError::input(format!("The credential \"{}\" has no {label}", self.display_name)))
     }
 
+    /// The headers that authenticate with these values, each checked to be sendable: a line break or a
+    /// character HTTP cannot carry is the user's input error, named by its field, never a broken request.
+    pub fn checked_headers(&self, values: &Values) -> Result<Headers, NodeError> {
+        let headers = (self.headers)(self, values)?;
+        for (name, value) in &headers {
+            let Some((bad, problem)) = crate::http::header_problem(value) else { continue };
+            let field = self
+                .properties
+                .iter()
+                .find(|p| values.get(&p.name).and_then(Value::as_str).is_some_and(|v| v.contains(bad)))
+                .map_or_else(|| format!("header {name}"), |p| format!("field \"{}\"", p.display_name));
+            return Err(NodeError::input(format!(
+                "The credential \"{}\" {field} contains {problem}, which cannot be sent in an HTTP header",
+                self.display_name
+            ))
+            .with_description("Copy the value again without line breaks or other special characters."));
+        }
+        Ok(headers)
+    }
+
     pub fn base_url<'v>(&self, values: &'v Values) -> Option<&'v str> {
         self.base_url_field.and_then(|f| values.get(f)).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
     }
@@ -62,7 +82,7 @@ impl Credential {
             .filter_map(|p| values.get(&p.name).and_then(Value::as_str))
             .map(String::from)
             .collect();
-        if let Ok(headers) = (self.headers)(self, values) {
+        if let Ok(headers) = self.checked_headers(values) {
             secrets.extend(headers.into_iter().map(|(_, v)| v));
         }
         secrets

@@ -1,6 +1,7 @@
 //! The one error type every step of an execution reports with.
 
 use serde::Serialize;
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -21,11 +22,27 @@ pub struct NodeError {
     pub description: Option<String>,
     pub http_code: Option<String>,
     pub item_index: Option<usize>,
+    /// Why no usable answer came (`timeout`, `refused`, `redirect`, …), for callers that branch on it.
+    pub reason: Option<&'static str>,
+    /// The request may have reached the service and been carried out: sending it again could repeat it.
+    pub possibly_carried_out: bool,
+    /// What a side effect of this item answered before a later step failed: it happened, and must not
+    /// be repeated.
+    pub created: Option<Box<Value>>,
 }
 
 impl NodeError {
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        NodeError { kind, message: message.into(), description: None, http_code: None, item_index: None }
+        NodeError {
+            kind,
+            message: message.into(),
+            description: None,
+            http_code: None,
+            item_index: None,
+            reason: None,
+            possibly_carried_out: false,
+            created: None,
+        }
     }
 
     pub fn input(message: impl Into<String>) -> Self {
@@ -48,6 +65,39 @@ impl NodeError {
 
     pub fn with_http_code(mut self, status: u16) -> Self {
         self.http_code = Some(status.to_string());
+        self
+    }
+
+    pub fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    pub fn possibly_carried_out(mut self) -> Self {
+        self.possibly_carried_out = true;
+        self
+    }
+
+    /// Adds `note` before the description (a paragraph of its own).
+    pub fn noting(mut self, note: &str) -> Self {
+        self.description = Some(match self.description.take() {
+            Some(old) => format!("{note}\n\n{old}"),
+            None => note.to_string(),
+        });
+        self
+    }
+
+    /// This error came after `what` (e.g. `POST /api/orders`) had been carried out and answered
+    /// `answer`: say so, so that nobody repeats it believing nothing happened.
+    pub fn after_side_effect(mut self, what: &str, answer: Value) -> Self {
+        let note = format!(
+            "{what} was carried out before this step failed: do not run this item again, or it is sent twice. \
+             What it answered: {}",
+            crate::http::snippet(&answer.to_string())
+        );
+        self = self.noting(&note);
+        self.possibly_carried_out = true;
+        self.created = Some(Box::new(answer));
         self
     }
 

@@ -61,6 +61,24 @@ impl Fields {
         }
     }
 
+    /// A whole number within `min..=max`, or `default` when not given.
+    pub fn whole_in(&mut self, name: &str, min: u64, max: u64, default: u64) -> Result<u64, String> {
+        match self.value(name) {
+            Value::Null => Ok(default),
+            Value::Number(n) if n.as_u64().is_some_and(|n| (min..=max).contains(&n)) => {
+                Ok(n.as_u64().unwrap_or(default))
+            }
+            other => Err(format!(
+                "{}.{name} must be a whole number from {min} to {max}, got {}",
+                self.what,
+                match &other {
+                    Value::Number(n) => n.to_string(),
+                    _ => kind_of(&other).to_string(),
+                }
+            )),
+        }
+    }
+
     pub fn object(&mut self, name: &str) -> Result<Option<Map<String, Value>>, String> {
         match self.value(name) {
             Value::Null => Ok(None),

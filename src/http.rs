@@ -204,6 +204,22 @@ impl Request {
     }
 }
 
+/// Why `value` cannot go out as an HTTP header value (the character, and what it is), if it cannot: the
+/// fetch standard refuses NUL, CR and LF, and header values are bytes, so nothing beyond Latin-1.
+pub fn header_problem(value: &str) -> Option<(char, &'static str)> {
+    value.chars().find_map(|c| match c {
+        '\r' | '\n' => Some((c, "a line break")),
+        '\t' | ' '..='~' | '\u{80}'..='\u{ff}' => None,
+        '\0'..='\u{1f}' | '\u{7f}' => Some((c, "a control character")),
+        _ => Some((c, "a character outside Latin-1")),
+    })
+}
+
+/// A header name HTTP accepts: one or more token characters (RFC 9110 §5.1).
+pub fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

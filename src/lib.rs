@@ -9,6 +9,8 @@ pub mod error;
 pub mod fields;
 pub mod host;
 pub mod http;
+pub mod httpdate;
+pub mod limits;
 pub mod node;
 pub mod openapi;
 pub mod params;
@@ -16,6 +18,9 @@ pub mod redact;
 pub mod retry;
 pub mod run;
 pub mod search;
+pub mod transport;
+pub mod unicode;
+pub mod url;
 
 #[cfg(test)]
 pub mod testing;

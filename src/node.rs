@@ -337,6 +337,8 @@ impl Serialize for PropertiesView<'_> {
                 }
             }
         }
+        // Last, for every operation: timeouts and size limits (read per item by the runtime).
+        seq.serialize_element(&crate::limits::options_property())?;
         seq.end()
     }
 }

@@ -230,6 +230,19 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
+/// A count as people write it in prose: `3,600`, `67,108,864`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A number as people type it: `5`, `-2.5`, `1e3`, `+5`, `.5`, `5.`. Read by serde_json's number reader,
 /// which the module carries anyway, rather than `f64::from_str` with its own ~14 KB of code and tables.
 pub fn parse_number(text: &str) -> Option<f64> {

@@ -1,15 +1,17 @@
-//! Sending with bounded, side-effect-safe retries.
+//! Sending with bounded, side-effect-safe retries inside the item's time.
 //!
 //! A 429 means the request was refused unprocessed, so any method may be sent again. A 503 or a lost
 //! answer may hide a request that was carried out, so only idempotent methods are repeated: an order
-//! or a create is never sent twice.
+//! or a create is never sent twice. Every wait is bounded by the policy and by the item's deadline.
 
 use serde_json::Value;
 
 use crate::error::NodeError;
 use crate::fields::Fields;
-use crate::host::{Host, Outgoing};
+use crate::host::{Cause, Host, Outgoing};
 use crate::http::Response;
+use crate::httpdate::{parse_http_date, parse_retry_after, RetryAfter};
+use crate::transport::{self, duration, Broken};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
@@ -27,6 +29,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The host's `{ maxRetries?, baseDelayMs?, maxDelayMs? }`; what it leaves out keeps its default.
+    /// The ranges keep a policy from turning into a request storm or an endless wait.
     pub fn from_json(value: Value) -> Result<Self, String> {
         let default = RetryPolicy::default();
         if value.is_null() {
@@ -34,60 +37,134 @@ impl RetryPolicy {
         }
         let mut fields = Fields::new(value, "retry")?;
         Ok(RetryPolicy {
-            max_retries: fields.whole("maxRetries")?.map_or(default.max_retries, |n| n.min(u64::from(u32::MAX)) as u32),
-            base_delay_ms: fields.whole("baseDelayMs")?.unwrap_or(default.base_delay_ms),
-            max_delay_ms: fields.whole("maxDelayMs")?.unwrap_or(default.max_delay_ms),
+            max_retries: fields.whole_in("maxRetries", 0, 10, u64::from(default.max_retries))? as u32,
+            base_delay_ms: fields.whole_in("baseDelayMs", 0, 60_000, default.base_delay_ms)?,
+            max_delay_ms: fields.whole_in("maxDelayMs", 0, 600_000, default.max_delay_ms)?,
         })
     }
 
     fn backoff(&self, attempt: u32) -> u64 {
         self.base_delay_ms.saturating_mul(1 << attempt.min(16)).min(self.max_delay_ms)
     }
+}
 
-    /// How long to wait before retrying `response`, or `None` to give up and report it.
-    fn delay_for(&self, request: &Outgoing, response: &Response, attempt: u32) -> Option<u64> {
-        let retryable = response.status == 429 || (response.status == 503 && request.method.is_idempotent());
-        if !retryable || attempt >= self.max_retries {
-            return None;
-        }
-        match response.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
-            Some(seconds) if seconds.saturating_mul(1000) > self.max_delay_ms => None,
-            Some(seconds) => Some(seconds * 1000),
-            None => Some(self.backoff(attempt)),
-        }
+/// When an item must be done: its time limit, counted from its first request.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at_ms: u64,
+    limit_ms: u64,
+}
+
+impl Deadline {
+    pub fn start(host: &dyn Host, limit_ms: u64) -> Self {
+        Deadline { at_ms: host.now_ms().saturating_add(limit_ms), limit_ms }
+    }
+
+    /// A wait the user asked for (until an order is ready) adds its own maximum.
+    pub fn extended(self, ms: u64) -> Self {
+        Deadline { at_ms: self.at_ms.saturating_add(ms), limit_ms: self.limit_ms.saturating_add(ms) }
+    }
+
+    pub fn left_ms(&self, host: &dyn Host) -> u64 {
+        self.at_ms.saturating_sub(host.now_ms())
+    }
+
+    pub fn exceeded(&self) -> NodeError {
+        NodeError::api(format!("The item did not finish within its time limit of {}", duration(self.limit_ms)))
+            .with_reason(Cause::Timeout.reason())
+            .with_description("Raise Item Timeout (Request Options), or itemTimeout in plain JS.")
     }
 }
 
-pub async fn send(host: &dyn Host, request: &Outgoing, policy: &RetryPolicy) -> Result<Response, NodeError> {
+/// An answer, and why it was not retried when it could have been (for the error it becomes).
+pub struct Answer {
+    pub response: Response,
+    pub gave_up: Option<String>,
+}
+
+pub async fn send(
+    host: &dyn Host,
+    request: &Outgoing,
+    policy: &RetryPolicy,
+    deadline: &Deadline,
+) -> Result<Answer, NodeError> {
     let mut attempt = 0;
+    let mut outgoing = request.clone();
     loop {
-        match host.send(request.clone()).await {
-            Ok(response) => match policy.delay_for(request, &response, attempt) {
-                Some(delay) => host.sleep(delay).await,
-                None => return Ok(response),
-            },
-            Err(_) if request.method.is_idempotent() && attempt < policy.max_retries => {
-                host.sleep(policy.backoff(attempt)).await;
-            }
-            Err(reason) => {
-                let mut error = NodeError::api(format!("No answer from {}: {reason}", origin(&request.url)));
-                if !request.method.is_idempotent() {
-                    error = error.with_description(
-                        "The request was not repeated: it may have been carried out, and sending it again could \
-                         duplicate it. Check the marketplace before running this item again.",
-                    );
-                }
-                return Err(error);
-            }
+        let left = deadline.left_ms(host);
+        if left == 0 {
+            return Err(deadline.exceeded());
         }
+        outgoing.timeout_ms = request.timeout_ms.min(left);
+        let wait = match transport::exchange(host, &outgoing).await {
+            Ok(response) => match retry_wait(policy, request, &response, attempt, host.now_ms()) {
+                Ok(wait) => (wait, Some(response)),
+                Err(gave_up) => return Ok(Answer { response, gave_up }),
+            },
+            Err(Broken::Final(error)) => return Err(error),
+            Err(Broken::Failed(failure)) => {
+                let repeatable = request.method.is_idempotent() && attempt < policy.max_retries;
+                if !repeatable {
+                    let cut_short = failure.cause == Cause::Timeout && outgoing.timeout_ms < request.timeout_ms;
+                    let error = transport::failure_error(&failure, &outgoing);
+                    return Err(if cut_short { deadline.exceeded().noting(&error.message) } else { error });
+                }
+                (policy.backoff(attempt), None)
+            }
+        };
+        if wait.0 >= deadline.left_ms(host) {
+            let note = format!(
+                "Waiting {} to try again would pass the item's time limit of {}.",
+                duration(wait.0),
+                duration(deadline.limit_ms)
+            );
+            return match wait.1 {
+                Some(response) => Ok(Answer { response, gave_up: Some(note) }),
+                None => Err(deadline.exceeded()),
+            };
+        }
+        host.sleep(wait.0).await;
         attempt += 1;
     }
 }
 
-/// Scheme, host and port only: enough to say where, without echoing query strings.
-fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    url[after_scheme..].find('/').map_or(url, |i| &url[..after_scheme + i])
+/// How long to wait before retrying `response`; `Err` to report it, with why it was not retried.
+fn retry_wait(
+    policy: &RetryPolicy,
+    request: &Outgoing,
+    response: &Response,
+    attempt: u32,
+    now_ms: u64,
+) -> Result<u64, Option<String>> {
+    let retryable = response.status == 429 || (response.status == 503 && request.method.is_idempotent());
+    if !retryable {
+        return Err(None);
+    }
+    if attempt >= policy.max_retries {
+        return Err((policy.max_retries > 0).then(|| format!("Still refused after {} retries.", policy.max_retries)));
+    }
+    let Some(asked) = requested_wait(response, now_ms) else { return Ok(policy.backoff(attempt)) };
+    if asked > policy.max_delay_ms {
+        return Err(Some(format!(
+            "The service asked to wait {} before trying again (Retry-After), longer than the longest wait allowed \
+             ({}); the request was not repeated.",
+            duration(asked),
+            duration(policy.max_delay_ms)
+        )));
+    }
+    Ok(asked)
+}
+
+/// `Retry-After` in milliseconds: seconds, or an HTTP-date measured against the answer's own `Date`
+/// (the server's clock, so clock skew between us does not matter), else against ours.
+fn requested_wait(response: &Response, now_ms: u64) -> Option<u64> {
+    match parse_retry_after(response.header("retry-after")?)? {
+        RetryAfter::Seconds(seconds) => Some(seconds.saturating_mul(1000)),
+        RetryAfter::At(at) => {
+            let now = response.header("date").and_then(parse_http_date).unwrap_or(now_ms / 1000);
+            Some(at.saturating_sub(now).saturating_mul(1000))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -97,47 +174,79 @@ mod tests {
     use crate::testing::{block_on, MockHost};
 
     fn outgoing(method: Method) -> Outgoing {
-        Outgoing { method, url: "http://127.0.0.1:9/x?secret=1".into(), headers: vec![], body: None, auth: None }
+        Outgoing {
+            method,
+            url: "http://127.0.0.1:9/x?secret=1".into(),
+            headers: vec![],
+            body: None,
+            auth: None,
+            timeout_ms: 1000,
+            max_response_bytes: 1000,
+        }
+    }
+
+    fn run(host: &MockHost, method: Method, policy: RetryPolicy) -> Result<Answer, NodeError> {
+        let deadline = Deadline::start(host, 600_000);
+        block_on(send(host, &outgoing(method), &policy, &deadline))
     }
 
     #[test]
-    fn retries_429_for_any_method_honouring_retry_after() {
+    fn retries_429_for_any_method_honouring_retry_after_in_seconds_and_as_a_date() {
         let host = MockHost::new(vec![
             MockHost::reply(429, &[("retry-after", "2")], "{}"),
+            MockHost::reply(
+                429,
+                &[("retry-after", "Sun, 06 Nov 1994 08:49:40 GMT"), ("date", "Sun, 06 Nov 1994 08:49:37 GMT")],
+                "{}",
+            ),
             MockHost::reply(429, &[], "{}"),
             MockHost::reply(201, &[], "{}"),
         ]);
-        let response = block_on(send(&host, &outgoing(Method::Post), &RetryPolicy::default())).unwrap();
-        assert_eq!(response.status, 201);
-        assert_eq!(host.sleeps(), vec![2000, 2000]);
+        let answer = run(&host, Method::Post, RetryPolicy::default()).unwrap();
+        assert_eq!(answer.response.status, 201);
+        assert_eq!(host.sleeps(), vec![2000, 3000, 4000]);
     }
 
     #[test]
-    fn gives_up_after_max_retries_and_on_long_retry_after() {
+    fn gives_up_after_max_retries_and_on_long_retry_after_saying_what_was_asked() {
         let host = MockHost::new(vec![MockHost::reply(429, &[], "{}"); 5]);
         let policy = RetryPolicy { max_retries: 2, base_delay_ms: 10, max_delay_ms: 1000 };
-        assert_eq!(block_on(send(&host, &outgoing(Method::Get), &policy)).unwrap().status, 429);
+        assert_eq!(run(&host, Method::Get, policy).unwrap().response.status, 429);
         assert_eq!(host.sent().len(), 3);
         let host = MockHost::new(vec![MockHost::reply(429, &[("retry-after", "3600")], "{}")]);
-        assert_eq!(block_on(send(&host, &outgoing(Method::Get), &policy)).unwrap().status, 429);
+        let answer = run(&host, Method::Get, RetryPolicy::default()).unwrap();
         assert_eq!(host.sent().len(), 1);
+        assert!(answer.gave_up.unwrap().starts_with("The service asked to wait 3,600 s before trying again"));
+    }
+
+    #[test]
+    fn the_policy_is_held_to_sane_ranges() {
+        let error = RetryPolicy::from_json(serde_json::json!({ "maxRetries": 1_000_000 })).unwrap_err();
+        assert_eq!(error, "retry.maxRetries must be a whole number from 0 to 10, got 1000000");
+        assert!(RetryPolicy::from_json(serde_json::json!({ "baseDelayMs": -1 })).is_err());
+        assert_eq!(RetryPolicy::from_json(serde_json::json!({ "maxRetries": 0 })).unwrap().max_retries, 0);
     }
 
     #[test]
     fn never_repeats_a_post_on_503_or_a_lost_answer() {
         let host = MockHost::new(vec![MockHost::reply(503, &[], "{}")]);
-        assert_eq!(block_on(send(&host, &outgoing(Method::Post), &RetryPolicy::default())).unwrap().status, 503);
+        assert_eq!(run(&host, Method::Post, RetryPolicy::default()).unwrap().response.status, 503);
         let host = MockHost::new(vec![Err("connection reset".into())]);
-        let error = block_on(send(&host, &outgoing(Method::Post), &RetryPolicy::default())).unwrap_err();
+        let error = run(&host, Method::Post, RetryPolicy::default()).err().unwrap();
         assert_eq!(host.sent().len(), 1);
         assert_eq!(error.message, "No answer from http://127.0.0.1:9: connection reset");
         assert!(error.description.unwrap().contains("not repeated"));
     }
 
     #[test]
-    fn repeats_a_get_whose_answer_was_lost() {
+    fn repeats_a_get_whose_answer_was_lost_but_only_within_the_item_deadline() {
         let host = MockHost::new(vec![Err("reset".into()), MockHost::reply(200, &[], "[]")]);
-        assert_eq!(block_on(send(&host, &outgoing(Method::Get), &RetryPolicy::default())).unwrap().status, 200);
+        assert_eq!(run(&host, Method::Get, RetryPolicy::default()).unwrap().response.status, 200);
         assert_eq!(host.sleeps(), vec![1000]);
+        let host = MockHost::new(vec![Err("reset".into()); 4]);
+        let deadline = Deadline::start(&host, 2500);
+        let error = block_on(send(&host, &outgoing(Method::Get), &RetryPolicy::default(), &deadline)).err().unwrap();
+        assert_eq!(error.message, "The item did not finish within its time limit of 2.5 s");
+        assert_eq!(host.sleeps(), vec![1000], "a 2 s back-off would pass the deadline");
     }
 }

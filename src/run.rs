@@ -1,7 +1,7 @@
 //! One execution of a node over all its items:
 //! input item → parameters → validated request plan → transport → response → output item.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -10,11 +10,15 @@ use crate::credential::{Credential, Values};
 use crate::error::NodeError;
 use crate::fields::Fields;
 use crate::host::{Auth, Host, LocalFuture, Outgoing};
-use crate::http::{snippet, Encoding, Request, Response};
+use crate::host::{Cause, Failure};
+use crate::http::{header_problem, is_header_name, snippet, Encoding, Request, Response};
+use crate::limits::{self, Limits};
 use crate::node::{Expect, File, Input, Node, Paging, Plan, Poll, Polled};
-use crate::params::Params;
+use crate::params::{grouped, Params};
 use crate::redact::{redact_error, redact_text, redact_value};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{self, Deadline, RetryPolicy};
+use crate::transport::failure_error;
+use crate::unicode::has_lone_surrogate;
 
 /// Every node and credential type the module offers.
 pub struct Registry {
@@ -39,7 +43,7 @@ impl Registry {
     }
 }
 
-/// What the host asks to run (docs/boundary.md): `{ node, items, credentials?, baseUrl?, continueOnFail?, retry? }`.
+/// What the host asks to run (docs/boundary.md): `{ node, items, credentials?, baseUrl?, continueOnFail?, retry?, limits? }`.
 #[derive(Debug)]
 pub struct ExecuteRequest {
     pub node: String,
@@ -48,6 +52,8 @@ pub struct ExecuteRequest {
     pub base_url: Option<String>,
     pub continue_on_fail: bool,
     pub retry: RetryPolicy,
+    /// Every item's limits unless its "Request Options" say otherwise.
+    pub limits: Limits,
 }
 
 #[derive(Debug)]
@@ -70,6 +76,7 @@ impl ExecuteRequest {
             base_url: fields.text("baseUrl")?,
             continue_on_fail: fields.flag("continueOnFail")?,
             retry: RetryPolicy::from_json(fields.value("retry"))?,
+            limits: Limits::from_json(fields.value("limits"))?,
         })
     }
 }
@@ -172,7 +179,7 @@ impl<'a> Session<'a> {
         let auth = match credential {
             Some(credential) if credentials.is_some() => Some(Auth {
                 credential_type: credential.name.to_string(),
-                headers: (credential.headers)(credential, values)?,
+                headers: credential.checked_headers(values)?,
             }),
             _ => None,
         };
@@ -207,11 +214,17 @@ async fn run(
     let (node, credential, values) = (session.node, session.credential, session.values);
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
-    let plans: Vec<Result<Plan, NodeError>> = request
+    let option_fields = [limits::options_property()];
+    let plans: Vec<Result<(Plan, Limits), NodeError>> = request
         .items
         .iter()
         .enumerate()
-        .map(|(index, item)| prepare(node, credential.filter(|_| session.auth.is_none()), item, index, values, secrets))
+        .map(|(index, item)| {
+            let missing_credential = credential.filter(|_| session.auth.is_none());
+            let plan = prepare(node, missing_credential, item, index, values, secrets)?;
+            let limits = request.limits.for_item(&Params::new(&item.parameters, index, &option_fields))?;
+            Ok((plan, limits))
+        })
         .collect();
     if !request.continue_on_fail {
         if let Some(Err(error)) = plans.iter().find(|p| p.is_err()) {
@@ -222,10 +235,13 @@ async fn run(
     let mut output = Vec::new();
     for (index, plan) in plans.into_iter().enumerate() {
         let outcome = match plan {
-            Ok(plan) => match session.load_files(plan, index).await {
-                Ok(plan) => session.run(plan).await.map_err(|e| e.at_item(index)),
-                Err(error) => Err(error.at_item(index)),
-            },
+            Ok((plan, limits)) => {
+                let budget = Budget::new(host, limits);
+                match session.load_files(plan, index).await {
+                    Ok(plan) => session.run(plan, &budget).await.map_err(|e| e.at_item(index)),
+                    Err(error) => Err(error.at_item(index)),
+                }
+            }
             Err(error) => Err(error),
         };
         match outcome {
@@ -264,6 +280,15 @@ fn prepare(
     credentials: &Values,
     secrets: &RefCell<Vec<String>>,
 ) -> Result<Plan, NodeError> {
+    if let Some(name) = item.parameters.iter().find(|(_, value)| holds_broken_text(value)).map(|(name, _)| name) {
+        let params =
+            node.resources.iter().flat_map(|r| &r.operations).find(|o| o.properties.iter().any(|p| &p.name == name));
+        let properties = params.map_or(&[][..], |o| &o.properties);
+        return Err(Params::new(&item.parameters, index, properties).invalid(
+            name,
+            "contains text that is not valid Unicode (a lone UTF-16 surrogate, often from cutting an emoji in half)",
+        ));
+    }
     let selector = Params::new(&item.parameters, index, &[]);
     let resource = selector.required_text("resource")?;
     let operation_name = selector.required_text("operation")?;
@@ -288,6 +313,28 @@ fn prepare(
     (operation.prepare)(&input).map_err(|e| e.at_item(index))
 }
 
+/// Whether any text in `value` (keys included) had a lone UTF-16 surrogate (see `unicode`).
+fn holds_broken_text(value: &Value) -> bool {
+    match value {
+        Value::String(text) => has_lone_surrogate(text),
+        Value::Array(items) => items.iter().any(holds_broken_text),
+        Value::Object(map) => map.iter().any(|(key, value)| has_lone_surrogate(key) || holds_broken_text(value)),
+        _ => false,
+    }
+}
+
+/// One item's limits and the time it has left.
+pub(crate) struct Budget {
+    limits: Limits,
+    deadline: Cell<Deadline>,
+}
+
+impl Budget {
+    pub(crate) fn new(host: &dyn Host, limits: Limits) -> Self {
+        Budget { limits, deadline: Cell::new(Deadline::start(host, limits.item_timeout_ms)) }
+    }
+}
+
 impl Session<'_> {
     /// A multipart body's file parts name binary properties of the input item (checked to exist when
     /// the item was prepared); their contents are read from the host only now, just before sending.
@@ -305,7 +352,7 @@ impl Session<'_> {
         Ok(plan)
     }
 
-    fn run(&self, plan: Plan) -> LocalFuture<'_, Result<Vec<Out>, NodeError>> {
+    fn run<'b>(&'b self, plan: Plan, budget: &'b Budget) -> LocalFuture<'b, Result<Vec<Out>, NodeError>> {
         // Boxed: a `Then` step runs the plan its answer produced.
         Box::pin(async move {
             let (request, expect) = match plan {
@@ -314,30 +361,61 @@ impl Session<'_> {
             };
             let json = |values: Vec<Value>| values.into_iter().map(Out::Json).collect();
             match expect {
-                Expect::Item(shape) => Ok(vec![Out::Json(shape(self.send(&request).await?.json()?)?)]),
-                Expect::List(None) => list_elements(self.send(&request).await?).map(json),
-                Expect::List(Some(paging)) => self.paginate(*request, &paging).await.map(json),
-                Expect::Then(next) => self.run(next(self.send(&request).await?.json()?)?).await,
-                Expect::Poll(poll) => self.poll(&request, &poll).await.map(json),
-                Expect::File { file_name } => Ok(vec![Out::File(file_of(self.send(&request).await?, file_name))]),
+                Expect::Item(shape) => Ok(vec![Out::Json(shape(self.send_json(&request, budget).await?.1)?)]),
+                Expect::List(None) => list_elements(self.send(&request, budget).await?).map(json),
+                Expect::List(Some(paging)) => self.paginate(*request, &paging, budget).await.map(json),
+                Expect::Then(next) => {
+                    let (effect, answer) = self.send_json(&request, budget).await?;
+                    // What a create answered is kept, so a failing follow-up can say it happened.
+                    let created = effect.map(|what| (what, answer.clone()));
+                    let outcome = match next(answer) {
+                        Ok(plan) => self.run(plan, budget).await,
+                        Err(error) => Err(error),
+                    };
+                    outcome.map_err(|error| match created {
+                        Some((what, answer)) => error.after_side_effect(&what, answer),
+                        None => error,
+                    })
+                }
+                Expect::Poll(poll) => self.poll(&request, &poll, budget).await.map(json),
+                Expect::File { file_name } => {
+                    Ok(vec![Out::File(file_of(self.send(&request, budget).await?, file_name))])
+                }
             }
         })
     }
 
+    /// Sends and reads the JSON answer; for a request that is not safe to repeat, also says what it
+    /// was (`POST /api/orders`), since its success is a side effect that happened.
+    async fn send_json(&self, request: &Request, budget: &Budget) -> Result<(Option<String>, Value), NodeError> {
+        let response = self.send(request, budget).await?;
+        let effect = (!request.method.is_idempotent()).then(|| format!("{} {}", request.method.as_str(), request.path));
+        match (response.json(), effect) {
+            (Ok(answer), effect) => Ok((effect, answer)),
+            (Err(error), Some(what)) => Err(error.after_side_effect(&what, Value::String(snippet(&response.text())))),
+            (Err(error), None) => Err(error),
+        }
+    }
+
     /// Reads until settled. Time is counted in the pauses taken, so no clock is needed and a
     /// slow vendor cannot stretch the bound by much more than one request.
-    async fn poll(&self, request: &Request, poll: &Poll) -> Result<Vec<Value>, NodeError> {
+    async fn poll(&self, request: &Request, poll: &Poll, budget: &Budget) -> Result<Vec<Value>, NodeError> {
+        budget.deadline.set(budget.deadline.get().extended(poll.max_wait_ms));
         let mut waited = 0u64;
         let mut delay = poll.first_delay_ms;
         loop {
-            match (poll.check)(self.send(request).await?.json()?)? {
+            match (poll.check)(self.send(request, budget).await?.json()?)? {
                 Polled::Ready(value) => return Ok(vec![value]),
                 Polled::Pending(state) if waited >= poll.max_wait_ms => {
                     return Err(NodeError::api(format!("Still {state} after waiting {} s", waited / 1000))
                         .with_description("Raise the maximum wait, or look at it again later with a Get"));
                 }
                 Polled::Pending(_) => {
-                    let pause = delay.min(poll.max_wait_ms - waited);
+                    let left = budget.deadline.get().left_ms(self.host);
+                    if left == 0 {
+                        return Err(budget.deadline.get().exceeded());
+                    }
+                    let pause = delay.min(poll.max_wait_ms - waited).min(left);
                     self.host.sleep(pause).await;
                     waited += pause;
                     delay = (delay.saturating_mul(3) / 2).min(poll.max_delay_ms);
@@ -346,19 +424,38 @@ impl Session<'_> {
         }
     }
 
-    /// Follows offset pages until the total count (or an empty or short page) says there is no more.
-    async fn paginate(&self, mut request: Request, paging: &Paging) -> Result<Vec<Value>, NodeError> {
-        let mut collected = Vec::new();
-        let mut skip = 0u64;
+    /// Follows offset pages until the list ends: an empty page, the total count, a page repeating the
+    /// one before (a server ignoring the offset), or a short page once the server's page size is known.
+    /// Pages advance by what arrived, so a server capping the page size below the one asked works; a
+    /// list that never ends stops at the item's page and item caps, with an error.
+    async fn paginate(&self, mut request: Request, paging: &Paging, budget: &Budget) -> Result<Vec<Value>, NodeError> {
+        let limits = budget.limits;
+        let mut collected: Vec<Value> = Vec::new();
+        let (mut skip, mut pages, mut previous, mut largest) = (0u64, 0u64, 0usize, 0u64);
         loop {
+            if pages >= limits.max_pages {
+                return Err(unfinished(
+                    format!("after {} pages", grouped(pages)),
+                    collected.len(),
+                    "Max Pages",
+                    "maxPages",
+                ));
+            }
             let wanted =
                 paging.max_items.map_or(paging.page_size, |max| (max - collected.len() as u64).min(paging.page_size));
             request.set_query(paging.limit_param, wanted.to_string());
             request.set_query(paging.skip_param, skip.to_string());
-            let response = self.send(&request).await?;
+            let response = self.send(&request, budget).await?;
+            pages += 1;
             let total = response.header(paging.total_header).and_then(|t| t.trim().parse::<u64>().ok());
             let page = list_elements(response)?;
             let received = page.len() as u64;
+            let repeated =
+                previous == page.len() && collected.get(collected.len().saturating_sub(previous)..) == Some(&page[..]);
+            if received == 0 || repeated {
+                break;
+            }
+            previous = page.len();
             collected.extend(page);
             skip += received;
             if let Some(max) = paging.max_items {
@@ -367,11 +464,16 @@ impl Session<'_> {
                     break;
                 }
             }
+            if collected.len() as u64 > limits.max_items {
+                let at = format!("at {} items", grouped(limits.max_items));
+                return Err(unfinished(at, collected.len(), "Max Items", "maxItems"));
+            }
             let more = match total {
                 Some(total) => skip < total,
-                None => received >= wanted,
+                None => received >= wanted || received >= largest,
             };
-            if received == 0 || !more {
+            largest = largest.max(received);
+            if !more {
                 break;
             }
         }
@@ -379,7 +481,17 @@ impl Session<'_> {
     }
 
     /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
-    pub(crate) async fn send(&self, request: &Request) -> Result<Response, NodeError> {
+    pub(crate) async fn send(&self, request: &Request, budget: &Budget) -> Result<Response, NodeError> {
+        for (name, value) in &request.headers {
+            if !is_header_name(name) {
+                return Err(NodeError::input(format!("The header name \"{name}\" cannot be sent")));
+            }
+            if let Some((_, problem)) = header_problem(value) {
+                return Err(NodeError::input(format!(
+                    "The header \"{name}\" contains {problem}, which cannot be sent in an HTTP header"
+                )));
+            }
+        }
         let mut headers = Vec::new();
         if !request.headers.iter().any(|(name, _)| name == "accept") {
             headers.push(("accept".to_string(), "application/json".to_string()));
@@ -399,8 +511,15 @@ impl Session<'_> {
             headers,
             body,
             auth: self.auth.clone(),
+            timeout_ms: budget.limits.timeout_ms,
+            max_response_bytes: budget.limits.max_response_bytes,
         };
-        let response = retry::send(self.host, &outgoing, &self.retry).await?;
+        let retry::Answer { response, gave_up } =
+            retry::send(self.host, &outgoing, &self.retry, &budget.deadline.get()).await?;
+        // Hosts refuse large answers while they arrive; this holds for any host.
+        if response.body.len() as u64 > outgoing.max_response_bytes {
+            return Err(failure_error(&Failure::new(Cause::TooLarge, ""), &outgoing));
+        }
         if response.is_success() {
             return Ok(response);
         }
@@ -411,7 +530,11 @@ impl Session<'_> {
             vendor.message
         };
         let description = vendor.description.unwrap_or_else(|| snippet(&response.text()));
-        Err(NodeError::api(message).with_description(description).with_http_code(response.status))
+        let error = NodeError::api(message).with_description(description).with_http_code(response.status);
+        Err(match gave_up {
+            Some(note) => error.noting(&note),
+            None => error,
+        })
     }
 }
 
@@ -422,6 +545,18 @@ pub(crate) fn list_elements(response: Response) -> Result<Vec<Value>, NodeError>
         other => Err(NodeError::api("Expected a list from the service, got something else")
             .with_description(snippet(&other.to_string()))),
     }
+}
+
+/// Return All stopped before the list ended: say how far it got and what to change.
+fn unfinished(at: String, collected: usize, option: &str, js_option: &str) -> NodeError {
+    NodeError::api(format!(
+        "Return All stopped {at} with {} items collected, before the service said the list had ended",
+        grouped(collected as u64)
+    ))
+    .with_description(format!(
+        "The service kept sending pages. Raise {option} (Request Options), or {js_option} in plain JS, or use Limit \
+         to take fewer."
+    ))
 }
 
 /// n8n items are objects; an empty answer is reported as a plain success.
@@ -502,6 +637,15 @@ fn error_json(error: &NodeError) -> Value {
     }
     if let Some(code) = &error.http_code {
         json["httpCode"] = json!(code);
+    }
+    if let Some(reason) = error.reason {
+        json["reason"] = json!(reason);
+    }
+    if error.possibly_carried_out {
+        json["possiblyCarriedOut"] = json!(true);
+    }
+    if let Some(created) = &error.created {
+        json["created"] = (**created).clone();
     }
     json
 }

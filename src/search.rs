@@ -10,9 +10,10 @@ use crate::credential::Values;
 use crate::error::NodeError;
 use crate::host::Host;
 use crate::http::Request;
+use crate::limits::Limits;
 use crate::redact::{redact_error, redact_text};
 use crate::retry::RetryPolicy;
-use crate::run::{list_elements, secrets_of, Registry, Session};
+use crate::run::{list_elements, secrets_of, Budget, Registry, Session};
 
 /// One picker of a node: an offset-paged list endpoint and how to name its entries.
 pub struct Search {
@@ -111,7 +112,7 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     if let (Some(param), Some(filter)) = (search.filter_param, filter) {
         http = http.query(param, filter);
     }
-    let response = session.send(&http).await?;
+    let response = session.send(&http, &Budget::new(host, Limits::default())).await?;
     let total = response.header("x-pagination-totalcount").and_then(|t| t.trim().parse::<u64>().ok());
     let items = list_elements(response)?;
     let received = items.len() as u64;

@@ -1,15 +1,17 @@
-//! A scripted host for native tests: records what is sent, answers from a queue, never sleeps.
+//! A scripted host for native tests: records what is sent, answers from a queue; its clock moves only
+//! when something sleeps.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
-use crate::host::{Host, LocalFuture, Outgoing};
+use crate::host::{Failure, Host, LocalFuture, Outgoing};
 use crate::http::{File, Response};
 
 pub struct MockHost {
-    replies: RefCell<VecDeque<Result<Response, String>>>,
+    replies: RefCell<VecDeque<Result<Response, Failure>>>,
+    clock: std::cell::Cell<u64>,
     sent: RefCell<Vec<Outgoing>>,
     sleeps: RefCell<Vec<u64>>,
     /// Input items' binary contents: (item, property) → file.
@@ -18,9 +20,10 @@ pub struct MockHost {
 }
 
 impl MockHost {
-    pub fn new(replies: Vec<Result<Response, String>>) -> Self {
+    pub fn new(replies: Vec<Result<Response, Failure>>) -> Self {
         MockHost {
             replies: RefCell::new(replies.into()),
+            clock: std::cell::Cell::new(1_000_000),
             sent: RefCell::default(),
             sleeps: RefCell::default(),
             files: Vec::new(),
@@ -39,7 +42,7 @@ impl MockHost {
         self.reads.borrow().clone()
     }
 
-    pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, String> {
+    pub fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Result<Response, Failure> {
         Ok(Response {
             status,
             headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
@@ -57,7 +60,7 @@ impl MockHost {
 }
 
 impl Host for MockHost {
-    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>> {
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, Failure>> {
         self.sent.borrow_mut().push(request);
         let reply = self.replies.borrow_mut().pop_front().unwrap_or_else(|| Err("mock: no reply queued".into()));
         Box::pin(async move { reply })
@@ -65,7 +68,12 @@ impl Host for MockHost {
 
     fn sleep(&self, ms: u64) -> LocalFuture<'_, ()> {
         self.sleeps.borrow_mut().push(ms);
+        self.clock.set(self.clock.get().saturating_add(ms));
         Box::pin(async {})
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.get()
     }
 
     fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>> {

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::credential::Values;
-use crate::host::{Host, LocalFuture, Outgoing};
+use crate::host::{Cause, Failure, Host, LocalFuture, Outgoing};
 use crate::http::{File, Response};
 use crate::run::{self, ExecuteRequest, Registry};
 
@@ -41,11 +41,11 @@ pub fn credential_headers(credential_type: &str, credentials_json: &str) -> Resu
     let credential = registry()
         .credential(credential_type)
         .ok_or_else(|| JsError::new(&format!("Unknown credential type \"{credential_type}\"")))?;
-    let values: Values = match serde_json::from_str(credentials_json) {
+    let values: Values = match serde_json::from_str(&crate::unicode::mark_lone_surrogates(credentials_json)) {
         Ok(serde_json::Value::Object(values)) => values,
         _ => return Err(JsError::new("The credentials must be a JSON object")),
     };
-    let headers = (credential.headers)(credential, &values).map_err(|e| JsError::new(&e.message))?;
+    let headers = credential.checked_headers(&values).map_err(|e| JsError::new(&e.message))?;
     let mut map = serde_json::Map::new();
     for (name, value) in headers {
         map.insert(name, value.into());
@@ -56,7 +56,8 @@ pub fn credential_headers(credential_type: &str, credentials_json: &str) -> Resu
 /// Resolves to `{ result: <ExecuteResult JSON>, files: Uint8Array[] }` (docs/boundary.md).
 #[wasm_bindgen]
 pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsError> {
-    let request = serde_json::from_str(&request_json)
+    // Broken text (a lone surrogate) is marked, not refused here, so the run can name its parameter.
+    let request = serde_json::from_str(&crate::unicode::mark_lone_surrogates(&request_json))
         .map_err(|e| e.to_string())
         .and_then(ExecuteRequest::from_json)
         .map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
@@ -99,6 +100,9 @@ struct JsHost {
     request: Option<Function>,
     sleep: Option<Function>,
     binary: Option<Function>,
+    /// Told before each request goes out, so the shim knows which calls may have had an effect if the
+    /// instance dies.
+    on_send: Option<Function>,
 }
 
 #[derive(Serialize)]
@@ -113,6 +117,10 @@ struct HostRequest<'a> {
     body: Option<&'a [u8]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credential_type: Option<&'a str>,
+    /// The host settles the attempt within this, rejecting with a timeout error.
+    timeout_ms: u64,
+    /// The host rejects a larger answer with an error whose `code` is `ERR_RESPONSE_TOO_LARGE`.
+    max_response_bytes: u64,
 }
 
 impl JsHost {
@@ -133,15 +141,26 @@ impl JsHost {
             request: function("request")?,
             sleep: function("sleep")?,
             binary: function("binary")?,
+            on_send: function("onSend")?,
         })
     }
 }
 
 impl Host for JsHost {
-    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, String>> {
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, Failure>> {
         Box::pin(async move {
+            if let Some(on_send) = &self.on_send {
+                let _ = on_send.call0(&self.this);
+            }
             match &self.request {
-                Some(function) => send_through(&self.this, function, &request).await,
+                // A host's own transport is held to the attempt's time here too, whatever it does.
+                Some(function) => {
+                    let timer = Timer::new(request.timeout_ms.saturating_add(HOST_GRACE_MS));
+                    match first_of(send_through(&self.this, function, &request), timer.elapsed()).await {
+                        Either::Left(result) => result,
+                        Either::Right(()) => Err(Failure::new(Cause::Timeout, "the host's request did not settle")),
+                    }
+                }
                 None => fetch(&request).await,
             }
         })
@@ -157,6 +176,10 @@ impl Host for JsHost {
                 let _ = JsFuture::from(Promise::resolve(&promise)).await;
             }
         })
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
     }
 
     fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>> {
@@ -181,20 +204,26 @@ impl Host for JsHost {
     }
 }
 
-async fn send_through(host: &JsValue, function: &Function, request: &Outgoing) -> Result<Response, String> {
+/// How much longer than the attempt's timeout a host's own transport may take before the module stops
+/// waiting for it (the host is asked to time out by itself first).
+const HOST_GRACE_MS: u64 = 1_000;
+
+async fn send_through(host: &JsValue, function: &Function, request: &Outgoing) -> Result<Response, Failure> {
     let payload = HostRequest {
         method: request.method.as_str(),
         url: &request.url,
         headers: &request.headers,
         body: request.body.as_deref(),
         credential_type: request.auth.as_ref().map(|a| a.credential_type.as_str()),
+        timeout_ms: request.timeout_ms,
+        max_response_bytes: request.max_response_bytes,
     };
     let payload = payload
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false))
-        .map_err(|e| e.to_string())?;
-    let answer = function.call1(host, &payload).map_err(js_error_text)?;
-    let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(js_error_text)?;
-    read_answer(&answer)
+        .map_err(|e| Failure::new(Cause::Network, e.to_string()))?;
+    let answer = function.call1(host, &payload).map_err(|e| failure_of(&e))?;
+    let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(|e| failure_of(&e))?;
+    read_answer(&answer).map_err(|why| Failure::new(Cause::Network, why))
 }
 
 fn as_bytes<S: serde::Serializer>(body: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -211,7 +240,9 @@ fn as_object<S: serde::Serializer>(headers: &&[(String, String)], serializer: S)
 
 fn read_answer(answer: &JsValue) -> Result<Response, String> {
     let get = |name: &str| member(answer, name);
-    let status = get("status").as_f64().ok_or("the host's answer has no numeric status")? as u16;
+    let status =
+        get("status").as_f64().filter(|s| (100.0..1000.0).contains(s)).ok_or("the host's answer has no HTTP status")?
+            as u16;
     let mut headers = Vec::new();
     let raw_headers = get("headers");
     if raw_headers.is_object() {
@@ -240,21 +271,146 @@ fn read_answer(answer: &JsValue) -> Result<Response, String> {
     Ok(Response { status, headers, body })
 }
 
-/// Plain-JS hosts: fetch, with the credential's headers added here.
-async fn fetch(request: &Outgoing) -> Result<Response, String> {
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, called directly so its rejection reaches us whole (gloo-net's `send` keeps
+    /// only name and message, and Node puts the reason — ECONNREFUSED, ENOTFOUND… — in `cause`).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn fetch_request(request: &web_sys::Request) -> Result<Promise, JsValue>;
+}
+
+/// Plain-JS hosts: fetch, with the credential's headers added here, redirects handed back (the
+/// transport decides), an abort signal ending the attempt at its timeout, body included, and the body
+/// read in chunks so an answer over the size limit is dropped before it is all in memory.
+async fn fetch(request: &Outgoing) -> Result<Response, Failure> {
+    let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms.min(u64::from(u32::MAX)) as u32);
     let auth_headers = request.auth.iter().flat_map(|a| a.headers.iter());
-    let mut builder = gloo_net::http::RequestBuilder::new(&request.url).method(method_of(request.method));
+    let mut builder = gloo_net::http::RequestBuilder::new(&request.url)
+        .method(method_of(request.method))
+        .redirect(web_sys::RequestRedirect::Manual)
+        .abort_signal(Some(&signal));
     for (name, value) in request.headers.iter().chain(auth_headers) {
+        // Checked before they got here (run.rs, credential.rs): gloo would throw on a bad one.
         builder = builder.header(name, value);
     }
-    let sent = match &request.body {
-        Some(body) => builder.body(Uint8Array::from(body.as_slice())).map_err(|e| e.to_string())?.send().await,
-        None => builder.send().await,
+    let built = match &request.body {
+        Some(body) => builder.body(Uint8Array::from(body.as_slice())),
+        None => builder.build(),
     };
-    let response = sent.map_err(|e| e.to_string())?;
-    let headers = response.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
-    let body = response.binary().await.map_err(|e| e.to_string())?;
+    let built: web_sys::Request = built.map_err(|e| Failure::new(Cause::BadUrl, e.to_string()))?.into();
+    let promise = fetch_request(&built).map_err(|e| failure_of(&e))?;
+    let answer = JsFuture::from(promise).await.map_err(|e| failure_of(&e))?;
+    let response: web_sys::Response = answer
+        .dyn_into()
+        .map_err(|_| Failure::new(Cause::Network, "fetch answered with something that is not a Response"))?;
+    if response.status() == 0 {
+        // A browser hides a manual redirect's target ("opaqueredirect"): nothing can be decided safely.
+        return Err(Failure::new(Cause::Network, "the host hid a redirect (an opaque response)"));
+    }
+    let headers: Vec<(String, String)> = gloo_net::http::Headers::from_raw(response.headers())
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let body = read_body(&response, &headers, request.max_response_bytes).await?;
+    drop(signal);
     Ok(Response { status: response.status(), headers, body })
+}
+
+async fn read_body(response: &web_sys::Response, headers: &[(String, String)], max: u64) -> Result<Vec<u8>, Failure> {
+    let too_large = || Failure::new(Cause::TooLarge, "");
+    let announced = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    let Some(stream) = response.body() else { return Ok(Vec::new()) };
+    let reader: JsValue = stream.get_reader().into();
+    let cancel = || {
+        if let Ok(cancel) = member(&reader, "cancel").dyn_into::<Function>() {
+            // Cancelling a stream resolves; it only tells the server we stopped reading.
+            let _ = cancel.call0(&reader);
+        }
+    };
+    if announced.is_some_and(|length| length > max) {
+        cancel();
+        return Err(too_large());
+    }
+    let read: Function = member(&reader, "read")
+        .dyn_into()
+        .map_err(|_| Failure::new(Cause::Network, "the answer's body cannot be read"))?;
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(max) as usize);
+    loop {
+        let next = read.call0(&reader).map_err(|e| failure_of(&e))?;
+        let chunk = JsFuture::from(Promise::resolve(&next)).await.map_err(|e| failure_of(&e))?;
+        if member(&chunk, "done").is_truthy() {
+            return Ok(body);
+        }
+        let Ok(bytes) = member(&chunk, "value").dyn_into::<Uint8Array>() else { continue };
+        let start = body.len();
+        if (start as u64).saturating_add(u64::from(bytes.length())) > max {
+            cancel();
+            return Err(too_large());
+        }
+        body.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
+}
+
+/// What a JS rejection says about why: the codes and names along its `cause` chain, and the deepest
+/// message (Node's fetch says only "fetch failed" on top).
+fn failure_of(error: &JsValue) -> Failure {
+    let mut codes = Vec::new();
+    let mut detail = js_error_text(error.clone());
+    let mut current = error.clone();
+    for _ in 0..4 {
+        if !current.is_object() {
+            break;
+        }
+        for key in ["code", "name"] {
+            if let Some(text) = member(&current, key).as_string() {
+                codes.push(text);
+            }
+        }
+        if let Some(message) = member(&current, "message").as_string().filter(|m| !m.is_empty()) {
+            detail = message;
+        }
+        current = member(&current, "cause");
+    }
+    Failure::new(Cause::classify(&codes, &detail), detail)
+}
+
+/// A timer that keeps its signal alive while it is awaited (Node lets a timeout signal nobody holds
+/// be collected, timer and all) and keeps no process alive on its own.
+struct Timer {
+    signal: web_sys::AbortSignal,
+    elapsed: JsFuture,
+}
+
+impl Timer {
+    fn new(ms: u64) -> Self {
+        let signal = web_sys::AbortSignal::timeout_with_u32(ms.min(u64::from(u32::MAX)) as u32);
+        let promise = Promise::new(&mut |resolve, _| signal.set_onabort(Some(&resolve)));
+        Timer { signal, elapsed: JsFuture::from(promise) }
+    }
+
+    async fn elapsed(self) {
+        let Timer { signal, elapsed } = self;
+        let _ = elapsed.await;
+        drop(signal);
+    }
+}
+
+enum Either<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Whichever finishes first; the other is dropped.
+async fn first_of<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Either<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(move |cx| {
+        if let std::task::Poll::Ready(out) = a.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Either::Left(out));
+        }
+        b.as_mut().poll(cx).map(Either::Right)
+    })
+    .await
 }
 
 fn method_of(method: crate::http::Method) -> gloo_net::http::Method {

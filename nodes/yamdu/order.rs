@@ -462,7 +462,10 @@ mod tests {
     }
 
     /// Runs one item through the runtime, against scripted answers.
-    fn execute(params: Value, replies: Vec<Result<Response, String>>) -> (crate::run::ExecuteResult, MockHost) {
+    fn execute(
+        params: Value,
+        replies: Vec<Result<Response, crate::host::Failure>>,
+    ) -> (crate::run::ExecuteResult, MockHost) {
         let registry =
             crate::run::Registry { nodes: vec![super::super::node()], credentials: vec![super::super::credential()] };
         let mut parameters = json!({ "resource": "order" });
@@ -543,7 +546,11 @@ mod tests {
             execute(params, vec![MockHost::reply(201, &[], &order("pending")), MockHost::reply(200, &[], &failed)]);
         let error = result.error.unwrap();
         assert_eq!(error.message, format!("Yamdu could not pack order {HASH}"));
-        assert_eq!(error.description.unwrap(), "Project name taken; token [redacted] rejected");
+        let description = error.description.unwrap();
+        assert!(description.starts_with("POST /api/orders was carried out before this step failed"), "{description}");
+        assert!(description.ends_with("\n\nProject name taken; token [redacted] rejected"), "{description}");
+        assert_eq!(error.created.unwrap()["data"]["order"]["order_hash"], HASH, "what was created is kept");
+        assert!(error.possibly_carried_out);
         assert_eq!(host.sent().len(), 2);
 
         let get = with_wait(json!({ "operation": "get", "orderHash": HASH }));

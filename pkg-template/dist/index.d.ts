@@ -71,10 +71,12 @@ export interface OutputItem {
 }
 
 export interface RetryOptions {
-  /** How often a 429 (any method) or 503 (idempotent methods) is retried. Default 3. */
+  /** How often a 429 (any method) or 503 and lost answers (idempotent methods) are retried. 0–10, default 3. */
   maxRetries?: number;
-  /** First back-off delay in milliseconds. Default 1000. */
+  /** First back-off delay in milliseconds (doubling each time). 0–60000, default 1000. */
   baseDelayMs?: number;
+  /** The longest single wait; a Retry-After asking for more is reported instead. 0–600000, default 30000. */
+  maxDelayMs?: number;
 }
 
 export interface ExecuteOptions {
@@ -96,6 +98,16 @@ export interface ExecuteOptions {
   /** Turn failed items into error items instead of rejecting. Default false. */
   continueOnFail?: boolean;
   retry?: RetryOptions;
+  /** Milliseconds one request may take, answer included. 1–3600000, default 60000. */
+  timeout?: number;
+  /** Milliseconds one item may take in all (requests, retries, waits). Default 600000. */
+  itemTimeout?: number;
+  /** The largest answer accepted, in bytes. Default 67108864 (64 MiB). */
+  maxResponseBytes?: number;
+  /** Return All stops with an error after this many pages. Default 1000. */
+  maxPages?: number;
+  /** Return All stops with an error after this many results. Default 100000. */
+  maxItems?: number;
 }
 
 /** Thrown by `execute` when an item (or the vendor API) fails and `continueOnFail` is off. */
@@ -108,6 +120,12 @@ export declare class NodeExecutionError extends Error {
   /** HTTP status of the vendor answer, as a string (e.g. `"429"`). */
   httpCode: string | null;
   description: string | null;
+  /** Why no usable answer came, when that is known. */
+  reason: 'redirect' | 'timeout' | 'refused' | 'reset' | 'dns' | 'unreachable' | 'tls' | 'bad-url' | 'too-large' | 'network' | null;
+  /** The request may have reached the service and been carried out: check before sending it again. */
+  possiblyCarriedOut: boolean;
+  /** What a side effect of this item (an order, a create) answered before a later step failed: it happened. */
+  created: JsonValue | null;
 }
 
 /** Descriptions of all nodes (a fresh copy on every call). */

@@ -13,6 +13,12 @@ class NodeExecutionError extends Error {
     this.itemIndex = error.itemIndex ?? null;
     this.httpCode = error.httpCode ?? null;
     this.description = error.description ?? null;
+    /** Why no usable answer came: 'redirect', 'timeout', 'refused', 'reset', 'dns', 'tls', 'too-large', … */
+    this.reason = error.reason ?? null;
+    /** The request may have reached the service and been carried out: check before sending it again. */
+    this.possiblyCarriedOut = Boolean(error.possiblyCarriedOut);
+    /** What a side effect of this item (an order, a create) answered before a later step failed. */
+    this.created = error.created ?? null;
   }
 }
 
@@ -77,9 +83,22 @@ function toItem(item, index) {
   return { json: item.json, binary: toBinary(item.binary, index) };
 }
 
+/** Options of `execute` and the boundary's `limits` fields they set (checked by the module). */
+const LIMIT_OPTIONS = [
+  ['timeout', 'timeoutMs'],
+  ['itemTimeout', 'itemTimeoutMs'],
+  ['maxResponseBytes', 'maxResponseBytes'],
+  ['maxPages', 'maxPages'],
+  ['maxItems', 'maxItems'],
+];
+
 function buildRequest(options) {
   if (!isPlainObject(options)) throw new TypeError('execute() expects an options object');
   const { node, parameters = {}, items, credentials: creds = null, baseUrl, continueOnFail = false, retry } = options;
+  const limits = {};
+  for (const [option, field] of LIMIT_OPTIONS) {
+    if (options[option] !== undefined && options[option] !== null) limits[field] = options[option];
+  }
   if (typeof node !== 'string' || node === '') {
     throw new TypeError('execute(): `node` must be the name of a node, e.g. "mittwald"');
   }
@@ -118,6 +137,7 @@ function buildRequest(options) {
   };
   if (baseUrl !== undefined && baseUrl !== null) request.baseUrl = String(baseUrl);
   if (retry !== undefined && retry !== null) request.retry = retry;
+  if (Object.keys(limits).length > 0) request.limits = limits;
   return { request, inputItems };
 }
 
@@ -182,5 +202,6 @@ Object.defineProperty(module.exports, '_internal', {
     __panicForTests: () => runtime.panicForTests(),
     executeRaw: (requestJson, host) => runtime.execute(requestJson, host),
     instancesCreated: () => runtime.instancesCreated(),
+    memoryBytes: () => runtime.memoryBytes(),
   }),
 });

@@ -75,16 +75,23 @@ function makeHost(ctx, items = []) {
         ignoreHttpStatusErrors: true,
         encoding: 'arraybuffer',
         json: false,
+        // The module decides about redirects (a credential never leaves its origin, a create never
+        // becomes a GET); n8n's helper hands every 3xx back as it is.
+        disableFollowRedirect: true,
+        sendCredentialsOnCrossOriginRedirect: false,
+        timeout: req.timeoutMs,
       };
       if (req.body instanceof Uint8Array) options.body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
       const response = req.credentialType
         ? await ctx.helpers.httpRequestWithAuthentication.call(ctx, req.credentialType, options)
         : await ctx.helpers.httpRequest(options);
-      return {
-        status: response.statusCode,
-        headers: toHeaderRecord(response.headers),
-        body: toBytes(response.body),
-      };
+      const body = toBytes(response.body);
+      if (body.byteLength > req.maxResponseBytes) {
+        const error = new Error(`the answer has ${body.byteLength} bytes`);
+        error.code = 'ERR_RESPONSE_TOO_LARGE';
+        throw error;
+      }
+      return { status: response.statusCode, headers: toHeaderRecord(response.headers), body };
     },
     sleep: (ms) => sleep(ms),
     // Read only when a request sends the file, from wherever n8n keeps it (memory, disk, S3).
@@ -101,7 +108,10 @@ function toN8nError(ctx, error) {
   const { NodeApiError, NodeOperationError } = workflow();
   const node = ctx.getNode();
   const message = error.message || 'Unknown error';
-  const description = error.description ?? undefined;
+  let description = error.description ?? undefined;
+  if (error.created !== null && error.created !== undefined) {
+    description = `${description ?? ''}\n\nCreated: ${JSON.stringify(error.created)}`.trim();
+  }
   const itemIndex = typeof error.itemIndex === 'number' ? error.itemIndex : undefined;
   if (error.kind === 'api') {
     const httpCode = error.httpCode === null || error.httpCode === undefined ? undefined : String(error.httpCode);

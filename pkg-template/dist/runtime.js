@@ -11,6 +11,9 @@
 // The module and its glue are loaded on first use: listing the nodes needs neither.
 
 const INTERNAL_ERROR_PREFIX = 'internal error in the wasm runtime: ';
+// wasm memory never shrinks: an instance that grew past this (a large answer) is replaced once it is
+// idle, so the process returns to its baseline instead of keeping the peak for good.
+const MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
 const RealWebAssembly = WebAssembly;
 
 let compiled = null;
@@ -125,7 +128,7 @@ function createInstance() {
   };
   inst.bindings = require('./glue.js')(wasmNamespace, scheduleMicrotask);
   enter(inst, () => {
-    inst.bindings.initSync({ module: compiledModule() });
+    inst.exports = inst.bindings.initSync({ module: compiledModule() });
     inst.bindings.init((message) => {
       inst.panicMessage = String(message);
       kill(inst, inst.panicMessage);
@@ -201,6 +204,25 @@ function credentialHeaders(credentialType, credentials) {
   return JSON.parse(text);
 }
 
+/** Replaces an idle instance whose memory grew past the limit. */
+function retireIfGrown(inst) {
+  const memory = inst.exports && inst.exports.memory;
+  if (inst.pending.size === 0 && live === inst && memory && memory.buffer.byteLength > MEMORY_LIMIT_BYTES) live = null;
+}
+
+/**
+ * An instance that dies while this call is pending rejects it; if the call had already sent a
+ * request, the error says so, since that request (an order, a create) may have been carried out.
+ */
+function failedAfterSending(error) {
+  const failed = new Error(
+    `${error.message}. A request of this call had already been sent, so it may have been carried out: check the ` +
+      'marketplace before running it again.',
+  );
+  failed.possiblyCarriedOut = true;
+  return failed;
+}
+
 /** Calls async export `name` (`execute`, `search`); resolves to its JSON text. */
 function callAsync(name, requestJson, host) {
   return new Promise((resolve, reject) => {
@@ -212,17 +234,24 @@ function callAsync(name, requestJson, host) {
       return;
     }
     let settled = false;
+    let sent = false;
     const settle = (fn, value) => {
       if (settled) return;
       settled = true;
       inst.pending.delete(rejectPending);
+      retireIfGrown(inst);
       fn(value);
     };
-    const rejectPending = (error) => settle(reject, error);
+    const rejectPending = (error) => settle(reject, sent ? failedAfterSending(error) : error);
     inst.pending.add(rejectPending);
+    // The caller's host, seen through an object that also hears when a request goes out.
+    const tracked = Object.create(host !== null && typeof host === 'object' ? host : null);
+    tracked.onSend = () => {
+      sent = true;
+    };
     let promise;
     try {
-      promise = enter(inst, (b) => b[name](requestJson, host));
+      promise = enter(inst, (b) => b[name](requestJson, tracked));
     } catch (error) {
       settle(reject, error);
       return;
@@ -265,4 +294,5 @@ module.exports = {
   decodeBase64,
   panicForTests,
   instancesCreated: () => instancesCreated,
+  memoryBytes: () => (live && live.exports && live.exports.memory ? live.exports.memory.buffer.byteLength : 0),
 };

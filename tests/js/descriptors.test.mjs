@@ -234,6 +234,11 @@ test('displayOptions only reference existing properties and existing option valu
     // every non-resource/operation top-level property is tied to an operation
     for (const p of n.properties) {
       if (p.name === 'resource' || p.name === 'operation' || p.type === 'notice') continue;
+      // The one node-wide option: timeouts and size limits, for every operation alike.
+      if (p.name === 'requestOptions') {
+        assert.equal(p.type, 'collection');
+        continue;
+      }
       assert.ok(p.displayOptions?.show?.operation || p.displayOptions?.show?.resource, `${n.name}.${p.name} is shown for every operation`);
     }
   }

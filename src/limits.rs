@@ -1,0 +1,134 @@
+//! How long and how much one item may take: per-attempt timeout, the item's overall time, the largest
+//! answer, and how far Return All may page. Defaults come from the host's request (`limits`); a node's
+//! "Request Options" can set them per item.
+
+use serde_json::Value;
+
+use crate::describe::Property;
+use crate::error::NodeError;
+use crate::fields::Fields;
+use crate::params::Params;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub timeout_ms: u64,
+    pub item_timeout_ms: u64,
+    pub max_response_bytes: u64,
+    pub max_pages: u64,
+    pub max_items: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// `(name, least, most)` of each limit, as the host request and the node option take them.
+const TIMEOUT: (&str, u64, u64) = ("timeoutMs", 1, 3_600_000);
+const ITEM_TIMEOUT: (&str, u64, u64) = ("itemTimeoutMs", 1, 24 * 3_600_000);
+const MAX_RESPONSE: (&str, u64, u64) = ("maxResponseBytes", 1, 1024 * MIB);
+const MAX_PAGES: (&str, u64, u64) = ("maxPages", 1, 100_000);
+const MAX_ITEMS: (&str, u64, u64) = ("maxItems", 1, 10_000_000);
+
+/// The node option collection every node offers.
+pub const OPTIONS: &str = "requestOptions";
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout_ms: 60_000,
+            item_timeout_ms: 600_000,
+            max_response_bytes: 64 * MIB,
+            max_pages: 1_000,
+            max_items: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The host's `{ timeoutMs?, itemTimeoutMs?, maxResponseBytes?, maxPages?, maxItems? }`.
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let default = Limits::default();
+        if value.is_null() {
+            return Ok(default);
+        }
+        let mut fields = Fields::new(value, "limits")?;
+        let mut read = |(name, least, most): (&str, u64, u64), fallback| fields.whole_in(name, least, most, fallback);
+        Ok(Limits {
+            timeout_ms: read(TIMEOUT, default.timeout_ms)?,
+            item_timeout_ms: read(ITEM_TIMEOUT, default.item_timeout_ms)?,
+            max_response_bytes: read(MAX_RESPONSE, default.max_response_bytes)?,
+            max_pages: read(MAX_PAGES, default.max_pages)?,
+            max_items: read(MAX_ITEMS, default.max_items)?,
+        })
+    }
+
+    /// These limits as the item's "Request Options" change them.
+    pub fn for_item(self, params: &Params) -> Result<Self, NodeError> {
+        let options = params.group(OPTIONS)?;
+        let read = |name: &str, (_, least, most): (&str, u64, u64), fallback: u64| -> Result<u64, NodeError> {
+            Ok(options.integer(name, least as i64, most as i64)?.map_or(fallback, |n| n as u64))
+        };
+        let mb = read("maxResponseMb", (MAX_RESPONSE.0, 1, MAX_RESPONSE.2 / MIB), self.max_response_bytes / MIB)?;
+        Ok(Limits {
+            timeout_ms: read("timeout", TIMEOUT, self.timeout_ms)?,
+            item_timeout_ms: read("itemTimeout", ITEM_TIMEOUT, self.item_timeout_ms)?,
+            max_response_bytes: if options.has("maxResponseMb") { mb * MIB } else { self.max_response_bytes },
+            max_pages: read("maxPages", MAX_PAGES, self.max_pages)?,
+            max_items: read("maxItems", MAX_ITEMS, self.max_items)?,
+        })
+    }
+}
+
+/// "Request Options": the limits above as a node option, for n8n's editor.
+pub fn options_property() -> Property {
+    let d = Limits::default();
+    Property::collection(
+        OPTIONS,
+        "Request Options",
+        vec![
+            Property::number("timeout", "Timeout (ms)", d.timeout_ms as f64)
+                .describe("How long one request may take, answer included, before it counts as lost")
+                .type_option("minValue", TIMEOUT.1),
+            Property::number("itemTimeout", "Item Timeout (ms)", d.item_timeout_ms as f64)
+                .describe("How long one item may take in all: every request, retry and wait (a wait until ready adds its own maximum)")
+                .type_option("minValue", ITEM_TIMEOUT.1),
+            Property::number("maxResponseMb", "Max Response Size (MB)", (d.max_response_bytes / MIB) as f64)
+                .describe("A larger answer fails the item instead of filling the memory")
+                .type_option("minValue", 1),
+            Property::number("maxPages", "Max Pages", d.max_pages as f64)
+                .describe("Return All stops with an error after this many pages")
+                .type_option("minValue", 1),
+            Property::number("maxItems", "Max Items", d.max_items as f64)
+                .describe("Return All stops with an error after this many results")
+                .type_option("minValue", 1),
+        ],
+    )
+    .placeholder("Add Option")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn host_limits_are_checked_and_item_options_override_them() {
+        assert_eq!(Limits::from_json(Value::Null), Ok(Limits::default()));
+        let limits = Limits::from_json(json!({ "timeoutMs": 500, "maxPages": 3 })).unwrap();
+        assert_eq!((limits.timeout_ms, limits.max_pages, limits.max_items), (500, 3, 100_000));
+        assert_eq!(
+            Limits::from_json(json!({ "timeoutMs": 0 })),
+            Err("limits.timeoutMs must be a whole number from 1 to 3600000, got 0".into())
+        );
+        let values = json!({ "requestOptions": { "timeout": 250, "maxResponseMb": 2 } });
+        let properties = vec![options_property()];
+        let params = Params::new(values.as_object().unwrap(), 3, &properties);
+        let item = limits.for_item(&params).unwrap();
+        assert_eq!((item.timeout_ms, item.max_response_bytes, item.max_pages), (250, 2 * MIB, 3));
+        let values = json!({ "requestOptions": { "timeout": -1 } });
+        let params = Params::new(values.as_object().unwrap(), 3, &properties);
+        let error = limits.for_item(&params).unwrap_err();
+        assert_eq!(
+            error.message,
+            "Parameter \"Timeout (ms)\" of item 3 must be a whole number from 1 to 3600000, got -1"
+        );
+    }
+}
