@@ -319,6 +319,66 @@ async function throughput() {
   }
 }
 
+/**
+ * Memory for one 50 MB JSON answer (a Get Article whose answer is that large), in a fresh process each:
+ * peak RSS over the call and RSS after it and a GC, against the same process fetching and
+ * JSON.parse-ing the same answer (the anchor). The package replaces an instance whose wasm memory grew
+ * past 64 MiB once it is idle, so what it keeps should come back near the anchor's.
+ */
+async function largeAnswer() {
+  const MB = 1024 * 1024;
+  const body = Buffer.from(JSON.stringify({ articleId: 'BIG', blob: 'x'.repeat(40 * MB), tags: Array.from({ length: 1_000_000 }, (_, i) => `t${i}`) }));
+  const http = await import('node:http');
+  const small = Buffer.from('{"articleId":"A"}');
+  const server = http.createServer((req, res) => {
+    const answer = req.url.includes('BIG') ? body : small;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+    res.end(answer);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const script = (work) => `
+    const mp = require(${JSON.stringify(pkg)});
+    const rss = () => process.memoryUsage().rss;
+    (async () => {
+      ${work.warm}
+      global.gc(); const before = rss();
+      ${work.run}
+      const peak = process.resourceUsage().maxRSS * 1024;
+      await new Promise((r) => setImmediate(r)); global.gc(); global.gc();
+      console.log(JSON.stringify({ before, peak, after: rss() }));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const ours = {
+    warm: `await mp.execute({ node: 'mittwald', parameters: { resource: 'Article', operation: 'article-get-article', articleId: 'A' }, credentials: null, baseUrl: ${JSON.stringify(url)} });`,
+    run: `const out = await mp.execute({ node: 'mittwald', parameters: { resource: 'Article', operation: 'article-get-article', articleId: 'BIG' }, credentials: null, baseUrl: ${JSON.stringify(url)} }); if (out[0].json.blob.length !== ${40 * MB}) throw new Error('wrong answer');`,
+  };
+  const anchor = {
+    warm: `await (await fetch(${JSON.stringify(url + '/v2/articles/A')})).json();`,
+    run: `const out = await (await fetch(${JSON.stringify(url + '/v2/articles/BIG')})).json(); if (out.blob.length !== ${40 * MB}) throw new Error('wrong answer');`,
+  };
+  const measure = (work) =>
+    new Promise((resolve, reject) => {
+      import('node:child_process').then(({ execFile }) =>
+        execFile(process.execPath, ['--expose-gc', '-e', script(work)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+          err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout.trim().split('\n').pop())),
+        ),
+      );
+    });
+  try {
+    const a = await measure(anchor);
+    const o = await measure(ours);
+    const mb = (bytes) => `${(bytes / MB).toFixed(0)} MB`;
+    console.log(`memory (one ${(body.length / MB).toFixed(0)} MB JSON answer, fresh process each, RSS)`);
+    console.log(`  through the wasm package    before ${mb(o.before)}, peak ${mb(o.peak)}, after ${mb(o.after)} (kept ${mb(o.after - o.before)})`);
+    console.log(`  baseline: fetch + JSON.parse before ${mb(a.before)}, peak ${mb(a.peak)}, after ${mb(a.after)} (kept ${mb(a.after - a.before)})`);
+    console.log(`  → peak ${times(o.peak - o.before, a.peak - a.before)} the baseline's growth; kept ${mb(o.after - o.before)} vs ${mb(a.after - a.before)}`);
+  } catch (err) {
+    console.log(`memory: could not measure: ${brief(err)}`);
+  } finally {
+    server.close();
+  }
+}
+
 function budgets(size, start) {
   const wasmOk = size.wasm <= BUDGET_WASM_KB * 1024;
   const startOk = start.ms <= BUDGET_STARTUP_MS;
@@ -365,4 +425,5 @@ const generated = prepareGenerated();
 const size = sizes(generated);
 const start = startup(generated);
 await throughput();
+await largeAnswer();
 budgets(size, start);

@@ -814,6 +814,121 @@ mod tests {
         assert_eq!(host.sent().iter().filter(|o| o.method == crate::http::Method::Post).count(), 1);
     }
 
+    fn list_all(extra: Value) -> Value {
+        let mut parameters = json!({ "resource": "thing", "operation": "list", "returnAll": true });
+        parameters.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!([{ "parameters": parameters }])
+    }
+
+    fn values(result: &ExecuteResult) -> Vec<Value> {
+        result.items.iter().map(|i| i.json["value"].clone()).collect()
+    }
+
+    #[test]
+    fn return_all_stops_on_a_page_that_repeats_the_one_before() {
+        // A server that ignores the offset and claims a huge total.
+        let page = MockHost::reply(200, &[("x-pagination-totalcount", "1000000000")], "[1, 2]");
+        let host = MockHost::new(vec![page.clone(), page.clone(), page]);
+        let result = block_on(execute(&registry(), request(list_all(json!({})), false), &host));
+        assert_eq!(values(&result), [json!(1), json!(2)]);
+        assert_eq!(host.sent().len(), 2);
+    }
+
+    #[test]
+    fn return_all_stops_at_the_page_cap_and_says_what_it_collected() {
+        let pages: Vec<_> = (0..10).map(|i| MockHost::reply(200, &[], &format!("[{}, {}]", 2 * i, 2 * i + 1))).collect();
+        let host = MockHost::new(pages);
+        let items = list_all(json!({ "requestOptions": { "maxPages": 3 } }));
+        let error = block_on(execute(&registry(), request(items, false), &host)).error.unwrap();
+        assert_eq!(
+            error.message,
+            "Return All stopped after 3 pages with 6 items collected, before the service said the list had ended"
+        );
+        assert!(error.description.unwrap().contains("Max Pages"));
+        assert_eq!(host.sent().len(), 3);
+    }
+
+    #[test]
+    fn a_server_capping_the_page_size_still_gives_every_item() {
+        // Asked for 2 a page, it sends 1: without a total, the list ends only on an empty page.
+        let host = MockHost::new(vec![
+            MockHost::reply(200, &[], "[1]"),
+            MockHost::reply(200, &[], "[2]"),
+            MockHost::reply(200, &[], "[]"),
+        ]);
+        let result = block_on(execute(&registry(), request(list_all(json!({})), false), &host));
+        assert_eq!(values(&result), [json!(1), json!(2)]);
+        let urls: Vec<_> = host.sent().iter().map(|o| o.url.clone()).collect();
+        assert_eq!(urls[2], "http://demo.test/things?limit=2&skip=2");
+        // Once a full page was seen, a shorter one is the last.
+        let host = MockHost::new(vec![MockHost::reply(200, &[], "[1, 2]"), MockHost::reply(200, &[], "[3]")]);
+        let result = block_on(execute(&registry(), request(list_all(json!({})), false), &host));
+        assert_eq!(values(&result).len(), 3);
+        assert_eq!(host.sent().len(), 2);
+    }
+
+    #[test]
+    fn a_create_whose_follow_up_fails_is_named_with_what_it_created() {
+        let host = MockHost::new(vec![
+            MockHost::reply(201, &[], r#"{"id":"t1","state":"new"}"#),
+            MockHost::reply(503, &[], r#"{"msg":"maintenance"}"#),
+        ]);
+        let mut run = request(make(1000), true);
+        run.retry = RetryPolicy { max_retries: 0, ..RetryPolicy::default() };
+        let result = block_on(execute(&registry(), run, &host));
+        let item = &result.items[0].json;
+        assert_eq!(item["error"], "maintenance");
+        assert_eq!(item["created"], json!({ "id": "t1", "state": "new" }));
+        assert_eq!(item["possiblyCarriedOut"], true);
+        assert!(item["description"].as_str().unwrap().starts_with("POST /things was carried out before this step failed"));
+        assert_eq!(host.sent().iter().filter(|o| o.method == crate::http::Method::Post).count(), 1);
+    }
+
+    #[test]
+    fn every_attempt_carries_the_item_limits() {
+        let host = MockHost::new(vec![MockHost::reply(200, &[], "{}")]);
+        let mut item = get("a");
+        item["parameters"]["requestOptions"] = json!({ "timeout": 250, "maxResponseMb": 1 });
+        block_on(execute(&registry(), request(json!([item]), false), &host));
+        let sent = &host.sent()[0];
+        assert_eq!((sent.timeout_ms, sent.max_response_bytes), (250, 1024 * 1024));
+        let host = MockHost::new(vec![MockHost::reply(200, &[], &format!("\"{}\"", "x".repeat(2000)))]);
+        let mut item = get("a");
+        item["parameters"]["requestOptions"] = json!({ "maxResponseMb": 1 });
+        let mut run = request(json!([item]), false);
+        run.limits.max_response_bytes = 1000; // only a host default: the item's option wins
+        assert_eq!(block_on(execute(&registry(), run, &host)).error, None);
+        let host = MockHost::new(vec![MockHost::reply(200, &[], &"x".repeat(2000))]);
+        let mut run = request(json!([get("a")]), false);
+        run.limits.max_response_bytes = 1000;
+        let error = block_on(execute(&registry(), run, &host)).error.unwrap();
+        assert_eq!(error.reason, Some("too-large"));
+    }
+
+    #[test]
+    fn bad_credential_and_broken_text_are_input_errors_before_anything_is_sent() {
+        let host = MockHost::new(vec![]);
+        let mut run = request(json!([get("a")]), false);
+        run.credentials = Some(json!({ "token": "abc\r\nX-Evil: 1" }).as_object().unwrap().clone());
+        let error = block_on(execute(&registry(), run, &host)).error.unwrap();
+        assert_eq!(
+            error.message,
+            "The credential \"Demo API\" field \"Token\" contains a line break, which cannot be sent in an HTTP header"
+        );
+        let mut run = request(json!([get("a")]), false);
+        run.credentials = Some(json!({ "token": "t\u{20ac}ken" }).as_object().unwrap().clone());
+        assert!(block_on(execute(&registry(), run, &host)).error.unwrap().message.contains("outside Latin-1"));
+        let marked = crate::unicode::mark_lone_surrogates(r#"{"node":"demo","items":[{"parameters":{"resource":"thing","operation":"get","id":"a\ud800b"}}]}"#);
+        let run = ExecuteRequest::from_json(serde_json::from_str(&marked).unwrap()).unwrap();
+        let error = block_on(execute(&registry(), run, &host)).error.unwrap();
+        assert!(
+            error.message.starts_with("Parameter \"Thing ID\" of item 0 contains text that is not valid Unicode"),
+            "{}",
+            error.message
+        );
+        assert!(host.sent().is_empty());
+    }
+
     #[test]
     fn a_plan_without_a_request_sends_nothing() {
         let host = MockHost::new(vec![]);
