@@ -91,8 +91,8 @@ impl NodeError {
     /// `answer`: say so, so that nobody repeats it believing nothing happened.
     pub fn after_side_effect(mut self, what: &str, answer: Value) -> Self {
         let note = format!(
-            "{what} was carried out before this step failed: do not run this item again, or it is sent twice. \
-             What it answered: {}",
+            "{what} was carried out before this step failed, so do not send it again: running this item again \
+             would repeat it. What it answered: {}",
             crate::http::snippet(&answer.to_string())
         );
         self = self.noting(&note);

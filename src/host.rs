@@ -98,6 +98,8 @@ impl Cause {
         } else if has(&["ERR_INVALID_URL", "ERR_INVALID_CHAR"])
             || message.contains("Invalid URL")
             || message.contains("Failed to parse URL")
+            // fetch's own refusal of ports like 9 or 1, before any connection
+            || message.contains("bad port")
         {
             Cause::BadUrl
         } else if has(&["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ERR_STREAM_PREMATURE_CLOSE"])

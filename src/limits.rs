@@ -21,8 +21,8 @@ pub struct Limits {
 const MIB: u64 = 1024 * 1024;
 
 /// `(name, least, most)` of each limit, as the host request and the node option take them.
-const TIMEOUT: (&str, u64, u64) = ("timeoutMs", 1, 3_600_000);
-const ITEM_TIMEOUT: (&str, u64, u64) = ("itemTimeoutMs", 1, 24 * 3_600_000);
+const TIMEOUT: (&str, u64, u64) = ("timeout", 1, 3_600_000);
+const ITEM_TIMEOUT: (&str, u64, u64) = ("itemTimeout", 1, 24 * 3_600_000);
 const MAX_RESPONSE: (&str, u64, u64) = ("maxResponseBytes", 1, 1024 * MIB);
 const MAX_PAGES: (&str, u64, u64) = ("maxPages", 1, 100_000);
 const MAX_ITEMS: (&str, u64, u64) = ("maxItems", 1, 10_000_000);
@@ -43,7 +43,8 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The host's `{ timeoutMs?, itemTimeoutMs?, maxResponseBytes?, maxPages?, maxItems? }`.
+    /// The host's `{ timeout?, itemTimeout?, maxResponseBytes?, maxPages?, maxItems? }` (times in ms), named
+    /// as the plain-JS options are, so an error names what the caller wrote.
     pub fn from_json(value: Value) -> Result<Self, String> {
         let default = Limits::default();
         if value.is_null() {
@@ -112,11 +113,11 @@ mod tests {
     #[test]
     fn host_limits_are_checked_and_item_options_override_them() {
         assert_eq!(Limits::from_json(Value::Null), Ok(Limits::default()));
-        let limits = Limits::from_json(json!({ "timeoutMs": 500, "maxPages": 3 })).unwrap();
+        let limits = Limits::from_json(json!({ "timeout": 500, "maxPages": 3 })).unwrap();
         assert_eq!((limits.timeout_ms, limits.max_pages, limits.max_items), (500, 3, 100_000));
         assert_eq!(
-            Limits::from_json(json!({ "timeoutMs": 0 })),
-            Err("limits.timeoutMs must be a whole number from 1 to 3600000, got 0".into())
+            Limits::from_json(json!({ "timeout": 0 })),
+            Err("limits.timeout must be a whole number from 1 to 3600000, got 0".into())
         );
         let values = json!({ "requestOptions": { "timeout": 250, "maxResponseMb": 2 } });
         let properties = vec![options_property()];

@@ -135,6 +135,12 @@ impl<'a> Params<'a> {
         let expected = "must be a list of strings (or a JSON array of strings)";
         let parsed;
         let items = match self.raw(name) {
+            // A required list left out is n8n's empty list; one given as null was never a list.
+            None if self.values.get(name).is_some_and(Value::is_null)
+                && find_property(self.properties, name).is_some_and(|p| p.required) =>
+            {
+                return Err(self.invalid(name, format!("{expected}, got null")))
+            }
             None => return Ok(Vec::new()),
             Some(Value::String(s)) if s.trim().is_empty() => return Ok(Vec::new()),
             Some(Value::String(s)) => {

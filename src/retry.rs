@@ -118,10 +118,13 @@ pub async fn send(
                 duration(wait.0),
                 duration(deadline.limit_ms)
             );
-            return match wait.1 {
-                Some(response) => Ok(Answer { response, gave_up: Some(note) }),
-                None => Err(deadline.exceeded()),
-            };
+            return Err(match wait.1 {
+                Some(response) => {
+                    let said = format!("The last answer was HTTP {}. {note}", response.status);
+                    deadline.exceeded().noting(&said).with_http_code(response.status)
+                }
+                None => deadline.exceeded(),
+            });
         }
         host.sleep(wait.0).await;
         attempt += 1;

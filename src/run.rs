@@ -836,7 +836,8 @@ mod tests {
 
     #[test]
     fn return_all_stops_at_the_page_cap_and_says_what_it_collected() {
-        let pages: Vec<_> = (0..10).map(|i| MockHost::reply(200, &[], &format!("[{}, {}]", 2 * i, 2 * i + 1))).collect();
+        let pages: Vec<_> =
+            (0..10).map(|i| MockHost::reply(200, &[], &format!("[{}, {}]", 2 * i, 2 * i + 1))).collect();
         let host = MockHost::new(pages);
         let items = list_all(json!({ "requestOptions": { "maxPages": 3 } }));
         let error = block_on(execute(&registry(), request(items, false), &host)).error.unwrap();
@@ -880,7 +881,10 @@ mod tests {
         assert_eq!(item["error"], "maintenance");
         assert_eq!(item["created"], json!({ "id": "t1", "state": "new" }));
         assert_eq!(item["possiblyCarriedOut"], true);
-        assert!(item["description"].as_str().unwrap().starts_with("POST /things was carried out before this step failed"));
+        assert!(item["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("POST /things was carried out before this step failed"));
         assert_eq!(host.sent().iter().filter(|o| o.method == crate::http::Method::Post).count(), 1);
     }
 
@@ -918,7 +922,9 @@ mod tests {
         let mut run = request(json!([get("a")]), false);
         run.credentials = Some(json!({ "token": "t\u{20ac}ken" }).as_object().unwrap().clone());
         assert!(block_on(execute(&registry(), run, &host)).error.unwrap().message.contains("outside Latin-1"));
-        let marked = crate::unicode::mark_lone_surrogates(r#"{"node":"demo","items":[{"parameters":{"resource":"thing","operation":"get","id":"a\ud800b"}}]}"#);
+        let marked = crate::unicode::mark_lone_surrogates(
+            r#"{"node":"demo","items":[{"parameters":{"resource":"thing","operation":"get","id":"a\ud800b"}}]}"#,
+        );
         let run = ExecuteRequest::from_json(serde_json::from_str(&marked).unwrap()).unwrap();
         let error = block_on(execute(&registry(), run, &host)).error.unwrap();
         assert!(

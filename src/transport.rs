@@ -35,7 +35,8 @@ pub async fn exchange(host: &dyn Host, request: &Outgoing) -> Result<Response, B
         let Some(location) = response.header("location") else { return Ok(response) };
         let redirect = |message: String| {
             let mut error = NodeError::api(message).with_http_code(status).with_reason("redirect");
-            if !request.method.is_idempotent() {
+            // A redirect answering anything but a read may come after the service acted on it.
+            if request.method != Method::Get {
                 error = error.noting(MAYBE_CARRIED_OUT).possibly_carried_out();
             }
             Broken::Final(error)

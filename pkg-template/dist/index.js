@@ -83,21 +83,15 @@ function toItem(item, index) {
   return { json: item.json, binary: toBinary(item.binary, index) };
 }
 
-/** Options of `execute` and the boundary's `limits` fields they set (checked by the module). */
-const LIMIT_OPTIONS = [
-  ['timeout', 'timeoutMs'],
-  ['itemTimeout', 'itemTimeoutMs'],
-  ['maxResponseBytes', 'maxResponseBytes'],
-  ['maxPages', 'maxPages'],
-  ['maxItems', 'maxItems'],
-];
+/** Options of `execute` that go to the boundary's `limits` as they are (the module checks them). */
+const LIMIT_OPTIONS = ['timeout', 'itemTimeout', 'maxResponseBytes', 'maxPages', 'maxItems'];
 
 function buildRequest(options) {
   if (!isPlainObject(options)) throw new TypeError('execute() expects an options object');
   const { node, parameters = {}, items, credentials: creds = null, baseUrl, continueOnFail = false, retry } = options;
   const limits = {};
-  for (const [option, field] of LIMIT_OPTIONS) {
-    if (options[option] !== undefined && options[option] !== null) limits[field] = options[option];
+  for (const option of LIMIT_OPTIONS) {
+    if (options[option] !== undefined && options[option] !== null) limits[option] = options[option];
   }
   if (typeof node !== 'string' || node === '') {
     throw new TypeError('execute(): `node` must be the name of a node, e.g. "mittwald"');

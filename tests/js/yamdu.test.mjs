@@ -143,7 +143,7 @@ test('has_packing_errors ends the wait with an error carrying packing_errors (an
   const hash = env.mock.yamdu.orders[0].order_hash;
   assert.equal(err.message, `Yamdu could not pack order ${hash}`);
   // The order exists: the error says so first, then what Webgate said.
-  assert.match(err.description, /^POST \/api\/orders was carried out before this step failed: do not run this item again/);
+  assert.match(err.description, /^POST \/api\/orders was carried out before this step failed, so do not send it again/);
   assert.match(err.description, /\n\nProject name taken; admin token \[redacted\] has expired$/);
   assert.equal(err.created.data.order.order_hash, hash);
   assert.equal(err.possiblyCarriedOut, true);
