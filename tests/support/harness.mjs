@@ -88,7 +88,15 @@ export async function rejection(promise, what = 'the call') {
   } catch (err) {
     return err;
   }
-  assert.fail(`${what} should have thrown, but resolved to ${JSON.stringify(result)}`);
+  let shown;
+  try {
+    shown = JSON.stringify(result);
+  } catch {
+    shown = String(result);
+  }
+  // A large answer (a whole page of items) would bury the failure.
+  if (shown && shown.length > 400) shown = `${shown.slice(0, 400)}… (${shown.length} characters)`;
+  assert.fail(`${what} should have thrown, but resolved to ${shown}`);
 }
 
 /** Everything an error exposes, as one string (message, description, own props, stack). */

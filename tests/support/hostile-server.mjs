@@ -6,7 +6,6 @@
 // Also here: the four operations the tests drive (mittwald Get Article and the three side effects),
 // each with its parameters, credential and a good answer, so every file calls them the same way.
 import http from 'node:http';
-import assert from 'node:assert/strict';
 import { FAST_RETRY } from './harness.mjs';
 import { EXT, order, get, yamduOrder } from './fixtures.mjs';
 
@@ -266,23 +265,7 @@ export function runOp(mp, op, url, extra = {}) {
   return mp.execute({ node: op.node, parameters: op.parameters(), credentials: op.credentials(url), retry: FAST_RETRY, ...extra });
 }
 
-/** Awaits a promise that must reject; returns the error. Like the harness's, but a surprising result is shown short. */
-export async function rejection(promise, what = 'the call') {
-  let result;
-  try {
-    result = await promise;
-  } catch (err) {
-    return err;
-  }
-  let shown;
-  try {
-    shown = JSON.stringify(result);
-  } catch {
-    shown = String(result);
-  }
-  if (shown && shown.length > 400) shown = `${shown.slice(0, 400)}… (${shown.length} characters)`;
-  assert.fail(`${what} should have thrown, but resolved to ${shown}`);
-}
+export { rejection } from './harness.mjs';
 
 /** The message and description of an error, as one text. */
 export const textOf = (err) => `${err?.message ?? ''}\n${err?.description ?? ''}`;
