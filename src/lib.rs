@@ -25,6 +25,9 @@ pub mod url;
 #[cfg(test)]
 pub mod testing;
 
+#[cfg(test)]
+mod fuzz;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

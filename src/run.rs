@@ -265,8 +265,11 @@ fn base_url(
         .or_else(|| credential.and_then(|c| c.base_url(values)))
         .or(node.default_base_url)
         .ok_or_else(|| NodeError::input("No base URL: set one on the credential"))?;
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(NodeError::input(format!("The base URL must start with http:// or https://, got \"{url}\"")));
+    // `http://` alone or `https:///x` would leave the host to each client's own guess.
+    if !(url.starts_with("http://") || url.starts_with("https://")) || crate::url::origin(url).is_none() {
+        return Err(NodeError::input(format!(
+            "The base URL must be an http:// or https:// address with a host, got \"{url}\""
+        )));
     }
     Ok(url.trim_end_matches('/').to_string())
 }

@@ -80,6 +80,10 @@ pub async fn search(registry: &Registry, request: SearchRequest, host: &dyn Host
     };
     for entry in &mut result.results {
         redact_text(&mut entry.name, &secrets);
+        redact_text(&mut entry.value, &secrets);
+        if let Some(url) = &mut entry.url {
+            redact_text(url, &secrets);
+        }
     }
     if let Some(error) = &mut result.error {
         redact_error(error, &secrets);
@@ -122,12 +126,12 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
         results.retain(|e| folded(&e.name).contains(&needle) || folded(&e.value).contains(&needle));
     }
     let more = match total {
-        Some(total) => skip + received < total,
+        Some(total) => skip.saturating_add(received) < total,
         None => received >= search.page_size,
     };
     Ok(SearchResult {
         results,
-        pagination_token: (more && received > 0).then(|| (skip + received).to_string()),
+        pagination_token: (more && received > 0).then(|| skip.saturating_add(received).to_string()),
         error: None,
     })
 }
@@ -186,6 +190,15 @@ mod tests {
         assert_eq!(host.sent()[0].url, "http://demo.test/things?limit=2&skip=0&q=al");
         assert_eq!(result.results.len(), 2);
         assert_eq!(result.pagination_token.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn a_huge_page_token_never_overflows() {
+        let reply = MockHost::reply(200, &[("x-pagination-totalcount", "3")], r#"[{"id":"a","name":"A"}]"#);
+        let host = MockHost::new(vec![reply]);
+        let result = block_on(search(&registry(None), request("", Some(&u64::MAX.to_string())), &host));
+        assert_eq!(result.error, None);
+        assert_eq!(result.pagination_token, None);
     }
 
     #[test]

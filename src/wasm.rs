@@ -77,7 +77,7 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsE
 /// One page of a picker's list (n8n `listSearch`). Resolves to the JSON of a `SearchResult`.
 #[wasm_bindgen]
 pub async fn search(request_json: String, host: JsValue) -> Result<String, JsError> {
-    let request = serde_json::from_str(&request_json)
+    let request = serde_json::from_str(&crate::unicode::mark_lone_surrogates(&request_json))
         .map_err(|e| e.to_string())
         .and_then(crate::search::SearchRequest::from_json)
         .map_err(|e| JsError::new(&format!("Malformed search request: {e}")))?;

@@ -138,7 +138,7 @@ fn is_date(text: &str) -> bool {
 }
 
 fn is_date_time(text: &str) -> bool {
-    text.len() >= 20 && is_date(&text[..10]) && matches!(text.as_bytes()[10], b'T' | b't' | b' ')
+    text.len() >= 20 && text.get(..10).is_some_and(is_date) && matches!(text.as_bytes()[10], b'T' | b't' | b' ')
 }
 
 fn is_email(text: &str) -> bool {
