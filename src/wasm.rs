@@ -362,12 +362,17 @@ fn failure_of(error: &JsValue) -> Failure {
         if !current.is_object() {
             break;
         }
-        for key in ["code", "name"] {
+        // n8n's NodeApiError keeps the system code in `httpCode` and the original text in `messages`.
+        for key in ["code", "name", "httpCode"] {
             if let Some(text) = member(&current, key).as_string() {
                 codes.push(text);
             }
         }
-        if let Some(message) = member(&current, "message").as_string().filter(|m| !m.is_empty()) {
+        let messages = member(&current, "messages");
+        let original = js_sys::Array::is_array(&messages)
+            .then(|| messages.unchecked_into::<js_sys::Array>().get(0).as_string())
+            .flatten();
+        if let Some(message) = original.or_else(|| member(&current, "message").as_string()).filter(|m| !m.is_empty()) {
             detail = message;
         }
         current = member(&current, "cause");
