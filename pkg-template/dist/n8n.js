@@ -108,10 +108,8 @@ function toN8nError(ctx, error) {
   const { NodeApiError, NodeOperationError } = workflow();
   const node = ctx.getNode();
   const message = error.message || 'Unknown error';
-  let description = error.description ?? undefined;
-  if (error.created !== null && error.created !== undefined) {
-    description = `${description ?? ''}\n\nCreated: ${JSON.stringify(error.created)}`.trim();
-  }
+  // A side effect's answer is already quoted in the description; error items carry it whole (`created`).
+  const description = error.description ?? undefined;
   const itemIndex = typeof error.itemIndex === 'number' ? error.itemIndex : undefined;
   if (error.kind === 'api') {
     const httpCode = error.httpCode === null || error.httpCode === undefined ? undefined : String(error.httpCode);
