@@ -319,22 +319,29 @@ async fn fetch(request: &Outgoing) -> Result<Response, Failure> {
 async fn read_body(response: &web_sys::Response, headers: &[(String, String)], max: u64) -> Result<Vec<u8>, Failure> {
     let too_large = || Failure::new(Cause::TooLarge, "");
     let announced = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|length| length <= max) {
+        // Announced and allowed: one read rather than a promise per chunk (the common case, and faster).
+        let buffer = response.array_buffer().map_err(|e| failure_of(&e))?;
+        let buffer = JsFuture::from(buffer).await.map_err(|e| failure_of(&e))?;
+        let body = Uint8Array::new(&buffer).to_vec();
+        return if body.len() as u64 > max { Err(too_large()) } else { Ok(body) };
+    }
     let Some(stream) = response.body() else { return Ok(Vec::new()) };
+    if announced.is_some() {
+        // Cancelling only tells the server we stopped reading; its promise resolves.
+        let _ = stream.cancel();
+        return Err(too_large());
+    }
     let reader: JsValue = stream.get_reader().into();
     let cancel = || {
         if let Ok(cancel) = member(&reader, "cancel").dyn_into::<Function>() {
-            // Cancelling a stream resolves; it only tells the server we stopped reading.
             let _ = cancel.call0(&reader);
         }
     };
-    if announced.is_some_and(|length| length > max) {
-        cancel();
-        return Err(too_large());
-    }
     let read: Function = member(&reader, "read")
         .dyn_into()
         .map_err(|_| Failure::new(Cause::Network, "the answer's body cannot be read"))?;
-    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(max) as usize);
+    let mut body = Vec::new();
     loop {
         let next = read.call0(&reader).map_err(|e| failure_of(&e))?;
         let chunk = JsFuture::from(Promise::resolve(&next)).await.map_err(|e| failure_of(&e))?;
