@@ -284,9 +284,10 @@ fn prepare(
     secrets: &RefCell<Vec<String>>,
 ) -> Result<Plan, NodeError> {
     if let Some(name) = item.parameters.iter().find(|(_, value)| holds_broken_text(value)).map(|(name, _)| name) {
-        let params =
-            node.resources.iter().flat_map(|r| &r.operations).find(|o| o.properties.iter().any(|p| &p.name == name));
-        let properties = params.map_or(&[][..], |o| &o.properties);
+        // Labelled as the item's own operation shows the field (when resource and operation are readable).
+        let text = |key: &str| item.parameters.get(key).and_then(Value::as_str);
+        let chosen = text("resource").zip(text("operation")).and_then(|(r, o)| node.operation(r, o));
+        let properties = chosen.map_or(&[][..], |o| &o.properties);
         return Err(Params::new(&item.parameters, index, properties).invalid(
             name,
             "contains text that is not valid Unicode (a lone UTF-16 surrogate, often from cutting an emoji in half)",
