@@ -216,7 +216,33 @@ struct OperationRec {
     /// 0 object, 1 array, 2 empty, 3 binary (with `mime`).
     answer: u8,
     mime: String,
-    paginated: bool,
+    paging: PagingRec,
+}
+
+/// How a list operation pages (`paging::Strategy` in the runtime), as its parameters and answer show.
+#[derive(Default)]
+struct PagingRec {
+    /// 0 none, 1 offset (size, position, total header), 2 numbered pages (size, page, first, total pages).
+    kind: u8,
+    size: String,
+    position: String,
+    total_header: String,
+    first: usize,
+    items_at: String,
+    total_pages: String,
+}
+
+impl PagingRec {
+    fn write(&self, out: &mut Writer, strings: &mut Strings) {
+        out.bytes.push(self.kind);
+        if self.kind == 0 {
+            return;
+        }
+        for text in [&self.size, &self.position, &self.total_header, &self.items_at, &self.total_pages] {
+            strings.put(out, text);
+        }
+        out.uint(self.first);
+    }
 }
 
 impl OperationRec {
@@ -250,7 +276,7 @@ impl OperationRec {
         }
         out.bytes.push(self.answer);
         strings.put(out, &self.mime);
-        out.flag(self.paginated);
+        self.paging.write(out, strings);
     }
 }
 
@@ -311,8 +337,7 @@ impl<'a> Generator<'a> {
         }
         let body = self.body(operation);
         let (answer, mime, total_header) = self.answer(operation);
-        let has = |name: &str| params.iter().any(|p| p.name == name);
-        let paginated = has("limit") && has("skip") && total_header;
+        let paging = self.paging(operation, &params, answer, total_header);
         OperationRec {
             id: id.to_string(),
             tag: operation["tags"][0].as_str().unwrap_or("Misc").to_string(),
@@ -325,7 +350,41 @@ impl<'a> Generator<'a> {
             body,
             answer,
             mime,
-            paginated,
+            paging,
+        }
+    }
+
+    /// The paging style the spec shows, by the query parameters a list takes: a page size (`limit`,
+    /// `count`, `size`, `pageSize`) with an item offset (`skip`, `offset`, `start`) over an array answer,
+    /// or with a page number (`page`) over an object answer holding the items and the page count
+    /// (`{content: [...], page: {totalPages}}`).
+    fn paging(&self, operation: &Value, params: &[ParamRec], answer: u8, total_header: Option<String>) -> PagingRec {
+        let query = |names: &[&str]| {
+            params.iter().find(|p| p.location == 1 && names.contains(&p.name.as_str())).map(|p| p.name.clone())
+        };
+        let Some(size) = query(&["limit", "count", "size", "pageSize"]) else { return PagingRec::default() };
+        if let (Some(position), 1) = (query(&["skip", "offset", "start"]), answer) {
+            let total_header = total_header.unwrap_or_default();
+            return PagingRec { kind: 1, size, position, total_header, ..PagingRec::default() };
+        }
+        let Some(page) = query(&["page"]).filter(|_| answer == 0) else { return PagingRec::default() };
+        let schema = self.success_schema(operation);
+        let content = self.resolve(&schema["properties"]["content"]);
+        let counts = &self.resolve(&schema["properties"]["page"])["properties"];
+        if content["type"] != "array" || counts.get("totalPages").is_none() {
+            return PagingRec::default();
+        }
+        // Pages count from the smallest number the parameter allows (zero when it does not say).
+        let declared = params.iter().find(|p| p.name == page).map(|p| p.schema);
+        let first = declared.and_then(|id| self.schemas[id].minimum).map_or(0, |least| least.max(0.0) as usize);
+        PagingRec {
+            kind: 2,
+            size,
+            position: page,
+            first,
+            items_at: "/content".into(),
+            total_pages: "/page/totalPages".into(),
+            ..PagingRec::default()
         }
     }
 
@@ -345,17 +404,28 @@ impl<'a> Generator<'a> {
         Some(BodyRec { content_type: content_type.clone(), required: body["required"] == Value::Bool(true), variants })
     }
 
-    /// The kind of the first 2xx answer (and its media type if binary), and whether it carries a
-    /// total-count header.
-    fn answer(&self, operation: &Value) -> (u8, String, bool) {
+    /// The schema of the first 2xx JSON answer (`null` if none).
+    fn success_schema<'v>(&self, operation: &'v Value) -> &'v Value
+    where
+        'a: 'v,
+    {
+        static NULL: Value = Value::Null;
+        let responses = operation["responses"].as_object().expect("operation has responses");
+        let Some((_, response)) = responses.iter().find(|(code, _)| code.starts_with('2')) else { return &NULL };
+        self.resolve(&self.resolve(response)["content"]["application/json"]["schema"])
+    }
+
+    /// The kind of the first 2xx answer (and its media type if binary), and the header that carries the
+    /// list's total count, if it declares one (`X-Pagination-TotalCount`, `X-Total-Count`, …).
+    fn answer(&self, operation: &Value) -> (u8, String, Option<String>) {
         let responses = operation["responses"].as_object().expect("operation has responses");
         let Some((_, response)) = responses.iter().find(|(code, _)| code.starts_with('2')) else {
-            return (2, String::new(), false);
+            return (2, String::new(), None);
         };
         let response = self.resolve(response);
         let total = response["headers"]
             .as_object()
-            .is_some_and(|h| h.keys().any(|k| k.eq_ignore_ascii_case("x-pagination-totalcount")));
+            .and_then(|h| h.keys().find(|k| k.to_ascii_lowercase().contains("total")).map(|k| k.to_ascii_lowercase()));
         let (kind, mime) = match response["content"].as_object() {
             None => (2, String::new()),
             Some(content) if content.is_empty() => (2, String::new()),

@@ -4,7 +4,7 @@ mod interworks;
 mod mittwald;
 mod yamdu;
 
-use crate::run::Registry;
+use crate::registry::Registry;
 
 pub fn registry() -> Registry {
     Registry {

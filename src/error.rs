@@ -21,7 +21,8 @@ pub struct NodeError {
     pub message: String,
     pub description: Option<String>,
     pub http_code: Option<String>,
-    pub item_index: Option<usize>,
+    /// (u32: keeps the error small; no run has four billion items.)
+    pub item_index: Option<u32>,
     /// Why no usable answer came (`timeout`, `refused`, `redirect`, …), for callers that branch on it.
     pub reason: Option<&'static str>,
     /// The request may have reached the service and been carried out: sending it again could repeat it.
@@ -29,6 +30,8 @@ pub struct NodeError {
     /// What a side effect of this item answered before a later step failed: it happened, and must not
     /// be repeated.
     pub created: Option<Box<Value>>,
+    /// Other items' side effects that completed before the run stopped: their outputs, `[{ item, json }]`.
+    pub carried_out: Option<Box<Value>>,
 }
 
 impl NodeError {
@@ -42,6 +45,7 @@ impl NodeError {
             reason: None,
             possibly_carried_out: false,
             created: None,
+            carried_out: None,
         }
     }
 
@@ -103,7 +107,7 @@ impl NodeError {
 
     /// Only the first attribution sticks: the step closest to the item knows best.
     pub fn at_item(mut self, index: usize) -> Self {
-        self.item_index.get_or_insert(index);
+        self.item_index.get_or_insert(u32::try_from(index).unwrap_or(u32::MAX));
         self
     }
 }

@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+use crate::boundary::{self, ExecuteRequest, ExecuteResult, SearchRequest, SearchResult};
 use crate::describe::{Property, PropertyOptions, PropertyType};
 use crate::host::{Cause, Failure, Host, LocalFuture, Outgoing};
 use crate::http::{File, Response};
-use crate::run::{self, ExecuteRequest, ExecuteResult, Registry};
-use crate::search::{self, SearchRequest, SearchResult};
+use crate::registry::Registry;
 use crate::testing::block_on;
 use crate::url;
 
@@ -402,7 +402,7 @@ fn fields_object(rng: &mut Rng, fields: &[Property], depth: u32) -> Value {
 /// "Request Options": valid limits, tiny ones that make items time out or overflow, and nonsense.
 fn request_options(rng: &mut Rng) -> Value {
     if rng.rarely_wild(15) {
-        return property_value(rng, &crate::limits::options_property(), 2);
+        return property_value(rng, &crate::options::property(), 2);
     }
     let mut options = Map::new();
     let pool: &[(&str, &[u64])] = &[
@@ -632,7 +632,7 @@ fn item(rng: &mut Rng, registry: &Registry, node: Option<&str>, credentials: &Va
         parameters.insert("operation".into(), json!(text(rng)));
     }
     if rng.chance(30) {
-        parameters.insert(crate::limits::OPTIONS.into(), request_options(rng));
+        parameters.insert(crate::options::NAME.into(), request_options(rng));
     }
     let mut item = Map::new();
     if rng.chance(70) {
@@ -1155,7 +1155,7 @@ fn run_execute(registry: &Registry, request: Value, host_seed: u64) -> Result<()
     let base = expected_base(registry, &request.node, request.credentials.as_ref(), request.base_url.as_deref());
     let secrets = secrets(registry, &request.node, request.credentials.as_ref());
     let host = FuzzHost::new(host_seed);
-    let result = block_on(run::execute(registry, request, &host));
+    let result = block_on(crate::engine::execute(registry, request, &host));
     let log = host.log.borrow();
     check_log(&log, base.as_deref(), items_in == 1)?;
     check_result(&result, items_in, continue_on_fail, node_exists, &log, &secrets)
@@ -1167,7 +1167,7 @@ fn run_search(registry: &Registry, request: Value, host_seed: u64) -> Result<(),
     let secrets = secrets(registry, &request.node, request.credentials.as_ref());
     let base = expected_base(registry, &request.node, request.credentials.as_ref(), request.base_url.as_deref());
     let host = FuzzHost::new(host_seed);
-    let result = block_on(search::search(registry, request, &host));
+    let result = block_on(crate::picker::search(registry, request, &host));
     let log = host.log.borrow();
     check_search(&result, &log, base.as_deref(), &secrets)
 }
@@ -1460,14 +1460,14 @@ fn fuzz_checks_catch_what_they_are_for() {
         assert!(!missed_surrogate(other, &parse_error(other)), "{other}");
     }
 
-    let output = |item| run::ItemOut { json: json!({}), binary: None, paired_item: run::PairedItem { item } };
+    let output = |item| boundary::ItemOut { json: json!({}), binary: None, paired_item: boundary::PairedItem { item } };
     let result = |items| ExecuteResult { items, error: None };
     assert!(check_result(&result(vec![output(0), output(1)]), 2, true, true, &[], &[]).is_ok());
     assert!(check_result(&result(vec![output(0)]), 2, true, true, &[], &[]).is_err(), "item 1 lost");
     assert!(check_result(&result(vec![output(2)]), 2, false, true, &[], &[]).is_err(), "paired with no item");
     assert!(check_result(&result(vec![]), 1, false, true, &[], &[]).is_err(), "neither error nor output");
     let leaky = ExecuteResult {
-        items: vec![run::ItemOut { json: json!({ "a": "x sekret-token" }), ..output(0) }],
+        items: vec![boundary::ItemOut { json: json!({ "a": "x sekret-token" }), ..output(0) }],
         error: None,
     };
     assert!(check_result(&leaky, 1, false, true, &[], &["sekret-token".into()]).is_err());
@@ -1482,8 +1482,11 @@ fn fuzz_findings_stay_fixed() {
         "resource": "Backup", "operation": "backup-create-project-backup",
         "projectId": "7f9a3c1e-5b2d-4a60-8c1e-5b2d4a607f9a", "expirationTime": "2026-01-3😀T12:00:00Z" } }] });
     let host = crate::testing::MockHost::new(vec![]);
-    let result =
-        block_on(run::execute(&registry, ExecuteRequest::from_json(request).unwrap_or_else(|e| panic!("{e}")), &host));
+    let result = block_on(crate::engine::execute(
+        &registry,
+        ExecuteRequest::from_json(request).unwrap_or_else(|e| panic!("{e}")),
+        &host,
+    ));
     let message = result.error.map(|e| e.message).unwrap_or_default();
     assert!(message.contains("must be a date-time"), "{message}");
 }

@@ -27,9 +27,6 @@ const MAX_RESPONSE: (&str, u64, u64) = ("maxResponseBytes", 1, 1024 * MIB);
 const MAX_PAGES: (&str, u64, u64) = ("maxPages", 1, 100_000);
 const MAX_ITEMS: (&str, u64, u64) = ("maxItems", 1, 10_000_000);
 
-/// The node option collection every node offers.
-pub const OPTIONS: &str = "requestOptions";
-
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -61,9 +58,8 @@ impl Limits {
         })
     }
 
-    /// These limits as the item's "Request Options" change them.
-    pub fn for_item(self, params: &Params) -> Result<Self, NodeError> {
-        let options = params.group(OPTIONS)?;
+    /// These limits as the item's "Request Options" (`options`) change them.
+    pub fn for_item(self, options: &Params) -> Result<Self, NodeError> {
         let read = |name: &str, (_, least, most): (&str, u64, u64), fallback: u64| -> Result<u64, NodeError> {
             Ok(options.integer(name, least as i64, most as i64)?.map_or(fallback, |n| n as u64))
         };
@@ -78,13 +74,10 @@ impl Limits {
     }
 }
 
-/// "Request Options": the limits above as a node option, for n8n's editor.
-pub fn options_property() -> Property {
+/// The limits above as fields of the "Request Options" node option.
+pub fn option_fields() -> Vec<Property> {
     let d = Limits::default();
-    Property::collection(
-        OPTIONS,
-        "Request Options",
-        vec![
+    vec![
             Property::number("timeout", "Timeout (ms)", d.timeout_ms as f64)
                 .describe("How long one request may take, answer included, before it counts as lost")
                 .type_option("minValue", TIMEOUT.1),
@@ -100,9 +93,7 @@ pub fn options_property() -> Property {
             Property::number("maxItems", "Max Items", d.max_items as f64)
                 .describe("Return All stops with an error after this many results")
                 .type_option("minValue", 1),
-        ],
-    )
-    .placeholder("Add Option")
+    ]
 }
 
 #[cfg(test)]
@@ -120,12 +111,12 @@ mod tests {
             Err("limits.timeout must be a whole number from 1 to 3600000, got 0".into())
         );
         let values = json!({ "requestOptions": { "timeout": 250, "maxResponseMb": 2 } });
-        let properties = vec![options_property()];
-        let params = Params::new(values.as_object().unwrap(), 3, &properties);
+        let properties = vec![crate::options::property()];
+        let params = crate::options::of(values.as_object().unwrap(), 3, &properties).unwrap();
         let item = limits.for_item(&params).unwrap();
         assert_eq!((item.timeout_ms, item.max_response_bytes, item.max_pages), (250, 2 * MIB, 3));
         let values = json!({ "requestOptions": { "timeout": -1 } });
-        let params = Params::new(values.as_object().unwrap(), 3, &properties);
+        let params = crate::options::of(values.as_object().unwrap(), 3, &properties).unwrap();
         let error = limits.for_item(&params).unwrap_err();
         assert_eq!(
             error.message,

@@ -10,6 +10,7 @@ use crate::describe::{Choice, Property};
 use crate::error::NodeError;
 pub use crate::http::File;
 use crate::http::{Request, Response};
+use crate::paging::Paging;
 use crate::params::Params;
 
 /// Turns one item's validated parameters into the plan of what to send.
@@ -108,17 +109,6 @@ pub enum Expect {
     Poll(Poll),
     /// The answer is a file or text: one output item carrying it as binary data.
     File { file_name: String },
-}
-
-/// Offset pagination: `limit`/`skip` query parameters and a total-count header.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Paging {
-    pub limit_param: &'static str,
-    pub skip_param: &'static str,
-    pub total_header: &'static str,
-    pub page_size: u64,
-    /// `None` = Return All.
-    pub max_items: Option<u64>,
 }
 
 /// Repeats a read with growing pauses until `check` settles it or `max_wait_ms` of waiting is spent.
@@ -220,24 +210,6 @@ pub fn return_all_fields() -> Vec<Property> {
     ]
 }
 
-impl Paging {
-    /// Reads the "Return All" / "Limit" fields of `return_all_fields`.
-    pub fn from_params(params: &Params, page_size: u64) -> Result<Self, NodeError> {
-        let max_items = if params.boolean("returnAll", false)? {
-            None
-        } else {
-            Some(params.integer("limit", 1, i64::MAX)?.unwrap_or(50) as u64)
-        };
-        Ok(Paging {
-            limit_param: "limit",
-            skip_param: "skip",
-            total_header: "x-pagination-totalcount",
-            page_size,
-            max_items,
-        })
-    }
-}
-
 impl Node {
     pub fn operation(&self, resource: &str, operation: &str) -> Option<&Operation> {
         self.resources.iter().find(|r| r.value == resource)?.operations.iter().find(|o| o.value == operation)
@@ -337,8 +309,8 @@ impl Serialize for PropertiesView<'_> {
                 }
             }
         }
-        // Last, for every operation: timeouts and size limits (read per item by the runtime).
-        seq.serialize_element(&crate::limits::options_property())?;
+        // Last, for every operation: timeouts, size limits and pace (read by the runtime).
+        seq.serialize_element(&crate::options::property())?;
         seq.end()
     }
 }

@@ -249,6 +249,15 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// Words joined as prose: `3`, `3 and 5`, `3, 5 and 7`.
+pub fn listed(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// A number as people type it: `5`, `-2.5`, `1e3`, `+5`, `.5`, `5.`. Read by serde_json's number reader,
 /// which the module carries anyway, rather than `f64::from_str` with its own ~14 KB of code and tables.
 pub fn parse_number(text: &str) -> Option<f64> {

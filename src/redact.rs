@@ -40,8 +40,8 @@ pub fn redact_error(error: &mut crate::error::NodeError, secrets: &[String]) {
     if let Some(description) = &mut error.description {
         redact_text(description, secrets);
     }
-    if let Some(created) = &mut error.created {
-        redact_value(created, secrets);
+    for effect in [&mut error.created, &mut error.carried_out].into_iter().flatten() {
+        redact_value(effect, secrets);
     }
 }
 

@@ -4,6 +4,8 @@
 //! answer may hide a request that was carried out, so only idempotent methods are repeated: an order
 //! or a create is never sent twice. Every wait is bounded by the policy and by the item's deadline.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use crate::error::NodeError;
@@ -11,6 +13,7 @@ use crate::fields::Fields;
 use crate::host::{Cause, Host, Outgoing};
 use crate::http::Response;
 use crate::httpdate::{parse_http_date, parse_retry_after, RetryAfter};
+use crate::pace::Pace;
 use crate::transport::{self, duration, Broken};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,21 +85,33 @@ pub struct Answer {
     pub gave_up: Option<String>,
 }
 
+/// Sends `request` through the run's `pace`, which every attempt passes and every answer informs;
+/// `sent` is set once an attempt goes out.
 pub async fn send(
     host: &dyn Host,
     request: &Outgoing,
     policy: &RetryPolicy,
     deadline: &Deadline,
+    pace: &Pace<'_>,
+    sent: &Cell<bool>,
 ) -> Result<Answer, NodeError> {
     let mut attempt = 0;
     let mut outgoing = request.clone();
     loop {
+        let slot = pace.slot(attempt > 0).await;
         let left = deadline.left_ms(host);
         if left == 0 {
             return Err(deadline.exceeded());
         }
         outgoing.timeout_ms = request.timeout_ms.min(left);
-        let wait = match transport::exchange(host, &outgoing).await {
+        sent.set(true);
+        let exchanged = transport::exchange(host, &outgoing).await;
+        drop(slot);
+        if let Ok(response) = &exchanged {
+            let asked = requested_wait(response, host.now_ms()).map(|ms| ms.min(policy.max_delay_ms));
+            pace.observe(response.status, asked, policy.backoff(attempt));
+        }
+        let wait = match exchanged {
             Ok(response) => match retry_wait(policy, request, &response, attempt, host.now_ms()) {
                 Ok(wait) => (wait, Some(response)),
                 Err(gave_up) => return Ok(Answer { response, gave_up }),
@@ -126,7 +141,10 @@ pub async fn send(
                 None => deadline.exceeded(),
             });
         }
-        host.sleep(wait.0).await;
+        // A pause of the whole run is waited out in the pace's queue, where this retry stands first.
+        if !pace.holds_for(wait.0) {
+            host.sleep(wait.0).await;
+        }
         attempt += 1;
     }
 }
@@ -190,7 +208,8 @@ mod tests {
 
     fn run(host: &MockHost, method: Method, policy: RetryPolicy) -> Result<Answer, NodeError> {
         let deadline = Deadline::start(host, 600_000);
-        block_on(send(host, &outgoing(method), &policy, &deadline))
+        let pace = Pace::new(host, &Default::default());
+        block_on(send(host, &outgoing(method), &policy, &deadline, &pace, &Cell::new(false)))
     }
 
     #[test]
@@ -248,7 +267,11 @@ mod tests {
         assert_eq!(host.sleeps(), vec![1000]);
         let host = MockHost::new(vec![Err("reset".into()); 4]);
         let deadline = Deadline::start(&host, 2500);
-        let error = block_on(send(&host, &outgoing(Method::Get), &RetryPolicy::default(), &deadline)).err().unwrap();
+        let pace = Pace::new(&host, &Default::default());
+        let error =
+            block_on(send(&host, &outgoing(Method::Get), &RetryPolicy::default(), &deadline, &pace, &Cell::new(false)))
+                .err()
+                .unwrap();
         assert_eq!(error.message, "The item did not finish within its time limit of 2.5 s");
         assert_eq!(host.sleeps(), vec![1000], "a 2 s back-off would pass the deadline");
     }

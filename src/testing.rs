@@ -127,3 +127,106 @@ pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::R
         vendor_error: |_| crate::node::VendorError::default(),
     }
 }
+
+/// A host on a simulated clock: each request takes the time its `answer` says, sleeps are timers, and
+/// `run` moves the clock to the next timer whenever everything waits. For concurrency: it records
+/// when each request started and ended, and the most that were in flight at once.
+pub struct TimedHost {
+    clock: std::cell::Cell<u64>,
+    timers: RefCell<Vec<u64>>,
+    answer: Box<Answerer>,
+    log: RefCell<Vec<Timed>>,
+    in_flight: std::cell::Cell<u64>,
+    most_in_flight: std::cell::Cell<u64>,
+}
+
+/// `(request, its number, now)` → (latency in ms, reply).
+type Answerer = dyn Fn(&Outgoing, usize, u64) -> (u64, Result<Response, Failure>);
+
+/// One request as the timed host saw it.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub request: Outgoing,
+    pub started: u64,
+    pub status: u16,
+}
+
+impl TimedHost {
+    pub fn new(answer: impl Fn(&Outgoing, usize, u64) -> (u64, Result<Response, Failure>) + 'static) -> Self {
+        TimedHost {
+            clock: std::cell::Cell::new(0),
+            timers: RefCell::default(),
+            answer: Box::new(answer),
+            log: RefCell::default(),
+            in_flight: std::cell::Cell::new(0),
+            most_in_flight: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn log(&self) -> Vec<Timed> {
+        self.log.borrow().clone()
+    }
+
+    pub fn most_in_flight(&self) -> u64 {
+        self.most_in_flight.get()
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.get()
+    }
+
+    fn timer(&self, ms: u64) -> impl Future<Output = ()> + '_ {
+        let due = self.clock.get().saturating_add(ms);
+        self.timers.borrow_mut().push(due);
+        std::future::poll_fn(move |_| if self.clock.get() >= due { Poll::Ready(()) } else { Poll::Pending })
+    }
+
+    /// Runs `future` to its end, moving the clock whenever nothing can go on; panics on a deadlock.
+    pub fn run<F: Future>(&self, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = Context::from_waker(Waker::noop());
+        for _ in 0..10_000_000 {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+            let now = self.clock.get();
+            let mut timers = self.timers.borrow_mut();
+            if timers.iter().any(|due| *due <= now) {
+                timers.retain(|due| *due > now);
+                continue;
+            }
+            let next = timers.iter().copied().min().expect("deadlock: everything waits and no timer is set");
+            self.clock.set(next);
+        }
+        panic!("the run did not end");
+    }
+}
+
+impl Host for TimedHost {
+    fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, Failure>> {
+        let number = self.log.borrow().len();
+        let (latency, reply) = (self.answer)(&request, number, self.clock.get());
+        let status = reply.as_ref().map_or(0, |r| r.status);
+        self.log.borrow_mut().push(Timed { request, started: self.clock.get(), status });
+        let in_flight = self.in_flight.get() + 1;
+        self.in_flight.set(in_flight);
+        self.most_in_flight.set(self.most_in_flight.get().max(in_flight));
+        Box::pin(async move {
+            self.timer(latency).await;
+            self.in_flight.set(self.in_flight.get() - 1);
+            reply
+        })
+    }
+
+    fn sleep(&self, ms: u64) -> LocalFuture<'_, ()> {
+        Box::pin(self.timer(ms))
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.get()
+    }
+
+    fn binary(&self, _item: usize, _property: &str) -> LocalFuture<'_, Result<File, String>> {
+        Box::pin(async { Err("the timed host has no files".to_string()) })
+    }
+}

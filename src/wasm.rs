@@ -8,10 +8,11 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::boundary::{ExecuteRequest, SearchRequest};
 use crate::credential::Values;
 use crate::host::{Cause, Failure, Host, LocalFuture, Outgoing};
 use crate::http::{File, Response};
-use crate::run::{self, ExecuteRequest, Registry};
+use crate::registry::Registry;
 
 fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -62,7 +63,7 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsE
         .and_then(ExecuteRequest::from_json)
         .map_err(|e| JsError::new(&format!("Malformed execute request: {e}")))?;
     let host = JsHost::from_js(&host)?;
-    let result = run::execute(registry(), request, &host).await;
+    let result = crate::engine::execute(registry(), request, &host).await;
     let files = js_sys::Array::new();
     for binary in result.items.iter().filter_map(|item| item.binary.as_ref()) {
         files.push(&Uint8Array::from(binary.data.as_slice()));
@@ -79,10 +80,10 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsE
 pub async fn search(request_json: String, host: JsValue) -> Result<String, JsError> {
     let request = serde_json::from_str(&crate::unicode::mark_lone_surrogates(&request_json))
         .map_err(|e| e.to_string())
-        .and_then(crate::search::SearchRequest::from_json)
+        .and_then(SearchRequest::from_json)
         .map_err(|e| JsError::new(&format!("Malformed search request: {e}")))?;
     let host = JsHost::from_js(&host)?;
-    let result = crate::search::search(registry(), request, &host).await;
+    let result = crate::picker::search(registry(), request, &host).await;
     Ok(serde_json::to_string(&result).expect("results serialize"))
 }
 

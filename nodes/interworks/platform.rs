@@ -222,14 +222,14 @@ mod tests {
         parameters["operation"] = json!("verifyPlatformCall");
         let mut credentials = credentials;
         credentials["baseUrl"] = json!("http://connector.test/API");
-        let request = crate::run::ExecuteRequest::from_json(json!({
+        let request = crate::boundary::ExecuteRequest::from_json(json!({
             "node": "interworksCloud",
             "items": [{ "json": item, "parameters": parameters }],
             "credentials": credentials,
         }))
         .unwrap();
         let host = MockHost::new(vec![]);
-        let result = block_on(crate::run::execute(&crate::nodes::registry(), request, &host));
+        let result = block_on(crate::engine::execute(&crate::nodes::registry(), request, &host));
         assert!(host.sent().is_empty(), "Verify Platform Call must not send anything");
         match result.error {
             Some(error) => Err(error),

@@ -23,7 +23,7 @@ pub fn list() -> Operation {
         if let Some(name) = filters.text("name")? {
             request = request.query("name", name);
         }
-        Ok(Plan::list(request, Some(Paging::from_params(&input.params, PAGE_SIZE)?)))
+        Ok(Plan::list(request, Some(Paging::from_params(&input.params, Pages::new(super::PAGES, PAGE_SIZE))?)))
     })
     .describe("List the articles of the mittwald marketplace, one item per article")
     .public()

@@ -30,6 +30,10 @@ pub fn node() -> Node {
     }
 }
 
+/// How mittwald's lists page: `limit`/`skip`, with the total in a header.
+const PAGES: Strategy =
+    Strategy::Offset { limit: "limit", offset: "skip", total_header: Some("x-pagination-totalcount") };
+
 /// The "From List" pickers of the extension, article, customer and project fields.
 fn searches() -> Vec<Search> {
     vec![
@@ -37,7 +41,7 @@ fn searches() -> Vec<Search> {
             method: "searchExtensions",
             path: "/v2/extensions",
             filter_param: Some("searchTerm"),
-            page_size: 50,
+            pages: Pages::new(PAGES, 50),
             public: true,
             entry: |item| {
                 let id = item["id"].as_str()?;
@@ -49,7 +53,7 @@ fn searches() -> Vec<Search> {
             method: "searchArticles",
             path: "/v2/articles",
             filter_param: Some("name"),
-            page_size: 50,
+            pages: Pages::new(PAGES, 50),
             public: true,
             entry: |item| {
                 let id = item["articleId"].as_str()?;
@@ -60,7 +64,7 @@ fn searches() -> Vec<Search> {
             method: "searchCustomers",
             path: "/v2/customers",
             filter_param: Some("search"),
-            page_size: 50,
+            pages: Pages::new(PAGES, 50),
             public: false,
             entry: |item| {
                 let id = item["customerId"].as_str()?;
@@ -75,7 +79,7 @@ fn searches() -> Vec<Search> {
             method: "searchProjects",
             path: "/v2/projects",
             filter_param: Some("searchTerm"),
-            page_size: 50,
+            pages: Pages::new(PAGES, 50),
             public: false,
             entry: |item| {
                 let id = item["id"].as_str()?;
@@ -165,7 +169,8 @@ mod tests {
 #[cfg(test)]
 mod spec_tests {
     use super::*;
-    use crate::run::{execute, ExecuteRequest};
+    use crate::boundary::ExecuteRequest;
+    use crate::engine::execute;
     use crate::testing::{block_on, MockHost};
     use std::collections::BTreeSet;
 

@@ -465,19 +465,21 @@ mod tests {
     fn execute(
         params: Value,
         replies: Vec<Result<Response, crate::host::Failure>>,
-    ) -> (crate::run::ExecuteResult, MockHost) {
-        let registry =
-            crate::run::Registry { nodes: vec![super::super::node()], credentials: vec![super::super::credential()] };
+    ) -> (crate::boundary::ExecuteResult, MockHost) {
+        let registry = crate::registry::Registry {
+            nodes: vec![super::super::node()],
+            credentials: vec![super::super::credential()],
+        };
         let mut parameters = json!({ "resource": "order" });
         parameters.as_object_mut().unwrap().extend(params.as_object().unwrap().clone());
-        let request = crate::run::ExecuteRequest::from_json(json!({
+        let request = crate::boundary::ExecuteRequest::from_json(json!({
             "node": "yamdu",
             "items": [{ "parameters": parameters }],
             "credentials": { "baseUrl": "http://y", "accessToken": "tok-1234" },
         }))
         .unwrap();
         let host = MockHost::new(replies);
-        (block_on(crate::run::execute(&registry, request, &host)), host)
+        (block_on(crate::engine::execute(&registry, request, &host)), host)
     }
 
     fn sent(host: &MockHost) -> Vec<String> {

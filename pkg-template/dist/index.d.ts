@@ -108,6 +108,21 @@ export interface ExecuteOptions {
   maxPages?: number;
   /** Return All stops with an error after this many results. Default 100000. */
   maxItems?: number;
+  /**
+   * Most items in progress at once for the whole run. 1–100, default 16. Requests in flight follow an
+   * adaptive limit up to this, which shrinks on 429/503; output order is input order whatever it is.
+   */
+  concurrency?: number;
+  /** Items per batch: a batch starts only after the one before has finished. 0–100000, default 0 (no batches). */
+  batchSize?: number;
+  /** Milliseconds to wait after a batch has finished before the next one starts. 0–3600000, default 0. */
+  batchInterval?: number;
+}
+
+/** An item whose side effect completed before the run stopped: its index and its output json. */
+export interface CarriedOutItem {
+  item: number;
+  json: JsonObject;
 }
 
 /** Thrown by `execute` when an item (or the vendor API) fails and `continueOnFail` is off. */
@@ -126,6 +141,11 @@ export declare class NodeExecutionError extends Error {
   possiblyCarriedOut: boolean;
   /** What a side effect of this item (an order, a create) answered before a later step failed: it happened. */
   created: JsonValue | null;
+  /**
+   * Other items whose side effects (an order, a create) completed before the run stopped: they
+   * happened, so do not run those items again. `null` when there were none.
+   */
+  carriedOut: CarriedOutItem[] | null;
 }
 
 /** Descriptions of all nodes (a fresh copy on every call). */

@@ -3,6 +3,7 @@
 // browsers and workers through a bundler). Needs nothing from n8n.
 
 const runtime = require('./runtime.js');
+const adapter = require('./adapter.js');
 
 /** Error thrown by `execute` when an item (or the vendor API) fails. */
 class NodeExecutionError extends Error {
@@ -19,6 +20,11 @@ class NodeExecutionError extends Error {
     this.possiblyCarriedOut = Boolean(error.possiblyCarriedOut);
     /** What a side effect of this item (an order, a create) answered before a later step failed. */
     this.created = error.created ?? null;
+    /**
+     * Other items whose side effects (an order, a create) completed before the run stopped, as
+     * `[{ item, json }]`: they happened, so running those items again would repeat them. Null if none.
+     */
+    this.carriedOut = error.carriedOut ?? null;
   }
 }
 
@@ -57,6 +63,7 @@ function toFile(file, where) {
     data: bytes,
     mimeType: typeof file.mimeType === 'string' ? file.mimeType : undefined,
     fileName: typeof file.fileName === 'string' ? file.fileName : undefined,
+    fileSize: bytes.byteLength,
   };
 }
 
@@ -85,14 +92,12 @@ function toItem(item, index) {
 
 /** Options of `execute` that go to the boundary's `limits` as they are (the module checks them). */
 const LIMIT_OPTIONS = ['timeout', 'itemTimeout', 'maxResponseBytes', 'maxPages', 'maxItems'];
+/** Options of `execute` that go to the boundary's `pace` as they are (the module checks them). */
+const PACE_OPTIONS = ['concurrency', 'batchSize', 'batchInterval'];
 
 function buildRequest(options) {
   if (!isPlainObject(options)) throw new TypeError('execute() expects an options object');
   const { node, parameters = {}, items, credentials: creds = null, baseUrl, continueOnFail = false, retry } = options;
-  const limits = {};
-  for (const option of LIMIT_OPTIONS) {
-    if (options[option] !== undefined && options[option] !== null) limits[option] = options[option];
-  }
   if (typeof node !== 'string' || node === '') {
     throw new TypeError('execute(): `node` must be the name of a node, e.g. "mittwald"');
   }
@@ -113,56 +118,48 @@ function buildRequest(options) {
       `execute(): got ${parameters.length} parameter sets for ${inputItems.length} items; pass one per item`,
     );
   }
-  const request = {
+  const requestItems = inputItems.map((item, i) => {
+    const itemParameters = perItem ? parameters[i] : parameters;
+    if (!isPlainObject(itemParameters)) {
+      throw new TypeError(`execute(): parameters[${i}] must be an object`);
+    }
+    return { json: item.json, parameters: itemParameters, binary: item.binary };
+  });
+  const request = adapter.executeRequest({
     node,
-    items: inputItems.map((item, i) => {
-      const itemParameters = perItem ? parameters[i] : parameters;
-      if (!isPlainObject(itemParameters)) {
-        throw new TypeError(`execute(): parameters[${i}] must be an object`);
-      }
-      const binary = {};
-      for (const [name, file] of Object.entries(item.binary)) {
-        binary[name] = { mimeType: file.mimeType, fileName: file.fileName, fileSize: file.data.byteLength };
-      }
-      return { json: item.json, parameters: itemParameters, binary };
-    }),
+    items: requestItems,
     credentials: creds,
-    continueOnFail: Boolean(continueOnFail),
-  };
-  if (baseUrl !== undefined && baseUrl !== null) request.baseUrl = String(baseUrl);
-  if (retry !== undefined && retry !== null) request.retry = retry;
-  if (Object.keys(limits).length > 0) request.limits = limits;
+    continueOnFail,
+    baseUrl,
+    retry,
+    limits: adapter.given(options, LIMIT_OPTIONS),
+    pace: adapter.given(options, PACE_OPTIONS),
+  });
   return { request, inputItems };
 }
 
 /** The host plain JS gives the module: fetch and timers are its own; files come from the input items. */
-function hostFor(inputItems) {
+function hostFor(request, inputItems) {
+  // No host at all when no item has a file: the module then needs nothing from JS.
   if (!inputItems.some((item) => Object.keys(item.binary).length > 0)) return undefined;
-  return {
-    binary: async (itemIndex, property) => {
-      const file = inputItems[itemIndex]?.binary[property];
-      if (!file) throw new Error(`item ${itemIndex} has no binary property "${property}"`);
-      return { data: file.data, mimeType: file.mimeType, fileName: file.fileName };
-    },
-  };
+  return { binary: adapter.binaryReader(request, (itemIndex, property) => inputItems[itemIndex].binary[property].data) };
 }
 
-/** An output item; a file answer's bytes come beside the JSON (`files`), as `binary.data`. */
-function fromWireItem(item, files) {
-  if (!item.binary) return item;
-  const { file, mimeType, fileName, fileSize } = item.binary;
-  return { json: item.json, binary: { data: files[file], mimeType, fileName, fileSize }, pairedItem: item.pairedItem };
+/** A file answer as plain JS hands it out: the bytes and their description side by side. */
+function fileOf(bytes, { mimeType, fileName, fileSize }) {
+  return { data: bytes, mimeType, fileName, fileSize };
 }
 
 /**
  * Runs a node on items. Resolves to the output items; rejects with a `NodeExecutionError`
- * (message, kind, itemIndex, httpCode, description) when an item fails and `continueOnFail` is off.
+ * (message, kind, itemIndex, httpCode, description, carriedOut, …) when an item fails and
+ * `continueOnFail` is off.
  */
 async function execute(options) {
   const { request, inputItems } = buildRequest(options);
-  const { result, files } = await runtime.execute(JSON.stringify(request), hostFor(inputItems));
+  const { result, files } = await runtime.execute(JSON.stringify(request), hostFor(request, inputItems));
   if (result.error) throw new NodeExecutionError(result.error);
-  return result.items.map((item) => fromWireItem(item, files));
+  return adapter.outputItems(result, files, fileOf);
 }
 
 /**
@@ -174,17 +171,9 @@ async function search(options) {
   if (!isPlainObject(options) || typeof options.node !== 'string' || typeof options.method !== 'string') {
     throw new TypeError('search() expects { node, method, filter?, paginationToken?, credentials?, baseUrl? }');
   }
-  const request = {
-    node: options.node,
-    method: options.method,
-    filter: options.filter ?? null,
-    paginationToken: options.paginationToken ?? null,
-    credentials: options.credentials ?? null,
-    baseUrl: options.baseUrl ?? null,
-  };
-  const result = JSON.parse(await runtime.search(JSON.stringify(request), undefined));
-  if (result.error) throw new NodeExecutionError(result.error);
-  return { results: result.results, paginationToken: result.paginationToken };
+  const request = adapter.searchRequest(options);
+  const resultJson = await runtime.search(JSON.stringify(request), undefined);
+  return adapter.searchPage(resultJson, (error) => new NodeExecutionError(error));
 }
 
 module.exports = { nodes, credentials, credentialHeaders, execute, search, NodeExecutionError };

@@ -4,6 +4,7 @@
 // the plain-JS entry (index.js) never does, so plain hosts never need n8n-workflow.
 
 const runtime = require('./runtime.js');
+const adapter = require('./adapter.js');
 
 let workflowModule = null;
 function workflow() {
@@ -50,20 +51,10 @@ function toHeaderRecord(headers) {
   return record;
 }
 
-/** An item's binary properties as the wasm sees them: described, without contents. */
-function describeBinary(binary) {
-  const described = {};
-  for (const [name, data] of Object.entries(binary || {})) {
-    if (!data || typeof data !== 'object') continue;
-    described[name] = { mimeType: data.mimeType, fileName: data.fileName, fileSize: data.fileSize };
-  }
-  return described;
-}
-
 // The Host of the boundary contract, backed by n8n's HTTP helpers: n8n applies the credential
-// (through the credential class' `authenticate`), proxies, SSL options and cancellation. `items`
-// (execute only) are the input items whose binary data a request may send.
-function makeHost(ctx, items = []) {
+// (through the credential class' `authenticate`), proxies, SSL options and cancellation. `request`
+// (execute only) is the ExecuteRequest whose items' binary data a request may send.
+function makeHost(ctx, request = { items: [] }) {
   const { sleep } = workflow();
   return {
     request: async (req) => {
@@ -95,12 +86,7 @@ function makeHost(ctx, items = []) {
     },
     sleep: (ms) => sleep(ms),
     // Read only when a request sends the file, from wherever n8n keeps it (memory, disk, S3).
-    binary: async (itemIndex, property) => {
-      const meta = items[itemIndex]?.binary?.[property];
-      if (!meta) throw new Error(`item ${itemIndex} has no binary property "${property}"`);
-      const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-      return { data, mimeType: meta.mimeType, fileName: meta.fileName };
-    },
+    binary: adapter.binaryReader(request, (itemIndex, property) => ctx.helpers.getBinaryDataBuffer(itemIndex, property)),
   };
 }
 
@@ -154,16 +140,16 @@ function listSearchMethods(nodeName, description) {
   const methods = {};
   for (const method of searchMethods(description)) {
     methods[method] = async function listSearch(filter, paginationToken) {
-      const request = {
+      const request = adapter.searchRequest({
         node: nodeName,
         method,
-        filter: filter ?? null,
+        filter,
+        // n8n may hand back a number; the module reads the token as text.
         paginationToken: paginationToken == null ? null : String(paginationToken),
         credentials: await credentialsOf(this, description),
-      };
-      const result = JSON.parse(await runtime.search(JSON.stringify(request), makeHost(this)));
-      if (result.error) throw toN8nError(this, result.error);
-      return { results: result.results, paginationToken: result.paginationToken };
+      });
+      const resultJson = await runtime.search(JSON.stringify(request), makeHost(this));
+      return adapter.searchPage(resultJson, (error) => toN8nError(this, error));
     };
   }
   return methods;
@@ -177,36 +163,33 @@ async function executeNode(nodeName) {
   const requestItems = items.map((item, i) => {
     const parameters = {};
     for (const key of parameterNames) parameters[key] = this.getNodeParameter(key, i, null);
-    return { json: item.json ?? {}, parameters, binary: describeBinary(item.binary) };
+    return { json: item.json ?? {}, parameters, binary: item.binary };
   });
-
-  const request = {
+  // No retry, limits or pace here: the module's defaults apply, and the node's "Request Options"
+  // parameter (which the module reads from the items' parameters) overrides them.
+  const request = adapter.executeRequest({
     node: nodeName,
     items: requestItems,
     credentials: await credentialsOf(this, description),
     continueOnFail: this.continueOnFail(),
-  };
+  });
 
   let result;
   let files;
   try {
-    ({ result, files } = await runtime.execute(JSON.stringify(request), makeHost(this, items)));
+    ({ result, files } = await runtime.execute(JSON.stringify(request), makeHost(this, request)));
   } catch (error) {
     const { NodeOperationError } = workflow();
     throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));
   }
   if (result.error) throw toN8nError(this, result.error);
-  return [await Promise.all(result.items.map((item) => toN8nItem(this, item, files)))];
+  return [await adapter.outputItems(result, files, (bytes, file) => toN8nBinary(this, bytes, file))];
 }
 
-/** A file answer (its bytes beside the JSON, in `files`) becomes n8n binary data under the property `data`. */
-async function toN8nItem(ctx, item, files) {
-  if (!item.binary) return item;
-  const { file, fileName, mimeType } = item.binary;
-  const bytes = files[file];
+/** A file answer becomes n8n binary data (stored in n8n's binary-data mode) under the property `data`. */
+async function toN8nBinary(ctx, bytes, { fileName, mimeType }) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const binary = await ctx.helpers.prepareBinaryData(buffer, fileName, mimeType);
-  return { json: item.json, binary: { data: binary }, pairedItem: item.pairedItem };
+  return { data: await ctx.helpers.prepareBinaryData(buffer, fileName, mimeType) };
 }
 
 /** An n8n node class for node `nodeName`, named `className` (n8n requires it to match the file). */

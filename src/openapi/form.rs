@@ -11,7 +11,8 @@ use super::spec::{Answer, Kind, Location, OpSpec, Schema, SchemaId};
 use crate::describe::{Choice, Property};
 use crate::error::NodeError;
 use crate::http::{Encoding, Request};
-use crate::node::{return_all_fields, Input, Operation, Paging, Plan};
+use crate::node::{return_all_fields, Input, Operation, Plan};
+use crate::paging::{Pages, Paging};
 use crate::params::Params;
 
 /// Offset pages are fetched this many results at a time.
@@ -70,9 +71,11 @@ pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pic
 impl Form {
     fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Self {
         let mut fields: Vec<Field> = Vec::new();
-        let paging_params = ["limit", "skip", "page"];
+        // The paginator owns the position and size; a second way to say the position (`page` beside
+        // `skip`) would only fight it.
+        let paging_params = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
         for param in spec.params {
-            if spec.paginated && paging_params.contains(&param.name) {
+            if spec.paging.is_some() && param.location == Location::Query && paging_params.contains(&param.name) {
                 continue;
             }
             let place = match param.location {
@@ -136,7 +139,7 @@ impl Form {
     /// per variant (with the optional query and header parameters in each).
     fn properties(&self) -> Vec<Property> {
         let mut properties = Vec::new();
-        if self.spec.paginated {
+        if self.spec.paging.is_some() {
             properties.extend(return_all_fields());
         }
         if self.variants.len() > 1 {
@@ -300,9 +303,12 @@ impl Form {
             }
         }
 
+        if let Some(pages) = self.spec.paging {
+            let pages = Pages { page_size: PAGE_SIZE, ..pages };
+            return Ok(Plan::list(request, Some(Paging::from_params(params, pages)?)));
+        }
         Ok(match self.spec.answer {
             Answer::Object | Answer::Empty => Plan::item(request),
-            Answer::Array if self.spec.paginated => Plan::list(request, Some(Paging::from_params(params, PAGE_SIZE)?)),
             Answer::Array => Plan::list(request, None),
             Answer::Binary(mime) => {
                 if !request.headers.iter().any(|(name, _)| name == "accept") {

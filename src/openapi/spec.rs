@@ -97,6 +97,6 @@ pub struct OpSpec {
     pub params: &'static [ParamSpec],
     pub body: Option<BodySpec>,
     pub answer: Answer,
-    /// `limit`/`skip` query parameters with a total-count header: offers Return All / Limit.
-    pub paginated: bool,
+    /// How the list pages, when it does (its page size is the form's choice): offers Return All / Limit.
+    pub paging: Option<crate::paging::Pages>,
 }

@@ -3,6 +3,7 @@
 
 use super::spec::{Answer, BodySpec, Kind, Location, OpSpec, ParamSpec, Schema, SchemaId, Variant};
 use crate::http::Method;
+use crate::paging::{Pages, Strategy};
 
 pub struct Tables {
     pub operations: &'static [OpSpec],
@@ -158,7 +159,23 @@ impl Reader {
             3 => Answer::Binary(mime),
             _ => Answer::Empty,
         };
-        let paginated = self.flag();
-        OpSpec { id, tag, summary, description, method, path, public, params: leak(params), body, answer, paginated }
+        let paging = self.paging();
+        OpSpec { id, tag, summary, description, method, path, public, params: leak(params), body, answer, paging }
+    }
+
+    fn paging(&mut self) -> Option<Pages> {
+        let kind = self.byte();
+        if kind == 0 {
+            return None;
+        }
+        let (size, position, total_header, items_at, total_pages) =
+            (self.str(), self.str(), self.str(), self.str(), self.str());
+        let first = self.uint() as u64;
+        let optional = |text: &'static str| (!text.is_empty()).then_some(text);
+        let strategy = match kind {
+            1 => Strategy::Offset { limit: size, offset: position, total_header: optional(total_header) },
+            _ => Strategy::Page { page: position, size, first, total_pages: optional(total_pages) },
+        };
+        Some(Pages::new(strategy, 0).items_at(items_at))
     }
 }

@@ -1,0 +1,136 @@
+//! What crosses the wasm ↔ JS boundary, as docs/boundary.md describes it: the requests a host sends
+//! in and the results it gets back.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::credential::Values;
+use crate::error::NodeError;
+use crate::fields::Fields;
+use crate::limits::Limits;
+use crate::pace::PaceSettings;
+use crate::retry::RetryPolicy;
+use crate::search::Entry;
+
+/// `{ node, items, credentials?, baseUrl?, continueOnFail?, retry?, limits?, pace? }`.
+#[derive(Debug)]
+pub struct ExecuteRequest {
+    pub node: String,
+    pub items: Vec<ItemIn>,
+    pub credentials: Option<Values>,
+    pub base_url: Option<String>,
+    pub continue_on_fail: bool,
+    pub retry: RetryPolicy,
+    /// Every item's limits unless its "Request Options" say otherwise.
+    pub limits: Limits,
+    /// How many requests may be in flight, and batching, unless the first item's "Request Options"
+    /// say otherwise.
+    pub pace: PaceSettings,
+}
+
+#[derive(Debug)]
+pub struct ItemIn {
+    pub json: Value,
+    pub parameters: Map<String, Value>,
+    /// n8n's binary properties of the item, described (`mimeType`, `fileName`…) but without contents:
+    /// those come from the host's `binary` when a request sends them.
+    pub binary: Map<String, Value>,
+}
+
+impl ExecuteRequest {
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "execute request")?;
+        let items = fields.list("items")?.into_iter().map(ItemIn::from_json).collect::<Result<_, _>>()?;
+        Ok(ExecuteRequest {
+            node: fields.required_text("node")?,
+            items,
+            credentials: fields.object("credentials")?,
+            base_url: fields.text("baseUrl")?,
+            continue_on_fail: fields.flag("continueOnFail")?,
+            retry: RetryPolicy::from_json(fields.value("retry"))?,
+            limits: Limits::from_json(fields.value("limits"))?,
+            pace: PaceSettings::from_json(fields.value("pace"))?,
+        })
+    }
+}
+
+impl ItemIn {
+    fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "item")?;
+        Ok(ItemIn {
+            json: fields.value("json"),
+            parameters: fields.object("parameters")?.unwrap_or_default(),
+            binary: fields.object("binary")?.unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ExecuteResult {
+    pub items: Vec<ItemOut>,
+    pub error: Option<NodeError>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemOut {
+    pub json: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary: Option<BinaryOut>,
+    pub paired_item: PairedItem,
+}
+
+/// A file as it crosses the boundary: n8n's binary-data fields in the JSON, and `file`, the index of
+/// its bytes among the result's files. The bytes themselves travel beside the JSON (a `Uint8Array`
+/// each), never inside it: no Base64, no copy of a large file in a JSON string.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BinaryOut {
+    #[serde(skip)]
+    pub data: Vec<u8>,
+    pub file: usize,
+    pub mime_type: String,
+    pub file_name: String,
+    pub file_size: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PairedItem {
+    pub item: usize,
+}
+
+/// One page of a picker: `{ node, method, filter?, paginationToken?, credentials?, baseUrl? }`.
+#[derive(Debug)]
+pub struct SearchRequest {
+    pub node: String,
+    pub method: String,
+    pub filter: Option<String>,
+    pub pagination_token: Option<String>,
+    pub credentials: Option<Values>,
+    pub base_url: Option<String>,
+}
+
+impl SearchRequest {
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "search request")?;
+        Ok(SearchRequest {
+            node: fields.required_text("node")?,
+            method: fields.required_text("method")?,
+            filter: fields.text("filter")?,
+            pagination_token: fields.text("paginationToken")?,
+            credentials: fields.object("credentials")?,
+            base_url: fields.text("baseUrl")?,
+        })
+    }
+}
+
+/// n8n's `INodeListSearchResult`, plus the error that stopped the search.
+#[derive(Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResult {
+    pub results: Vec<Entry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<NodeError>,
+}

@@ -1,0 +1,261 @@
+//! How fast one run may go: how many requests are in flight at once, adapted to what the service
+//! answers, and when the whole run must wait.
+//!
+//! The limit starts low and grows while answers are fine (by one per answer until the first sign of
+//! pressure, then by one per `limit` answers); a 429 or 503 halves it at once. A `Retry-After`
+//! holds every item of the run, not only the one that was told: the others would only be refused too.
+//! Items that already waited (a retry) go first when a slot frees, so nobody is starved.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::Value;
+
+use crate::describe::Property;
+use crate::error::NodeError;
+use crate::fields::Fields;
+use crate::host::Host;
+use crate::params::Params;
+
+/// What the caller chose: the most requests in flight, and n8n-style batching of items.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaceSettings {
+    pub concurrency: u64,
+    /// Items per batch; 0 = no batching.
+    pub batch_size: u64,
+    /// Pause after a batch has finished, before the next starts.
+    pub batch_interval_ms: u64,
+}
+
+/// `(name, least, most)`, as the host request and the node option take them.
+const CONCURRENCY: (&str, u64, u64) = ("concurrency", 1, 100);
+const BATCH_SIZE: (&str, u64, u64) = ("batchSize", 0, 100_000);
+const BATCH_INTERVAL: (&str, u64, u64) = ("batchInterval", 0, 3_600_000);
+
+/// Where the limit starts: low enough that a strict service sees no burst, and doubling per round
+/// of answers, so a permissive one reaches the maximum within a few dozen requests.
+const START: u64 = 4;
+
+impl Default for PaceSettings {
+    fn default() -> Self {
+        PaceSettings { concurrency: 16, batch_size: 0, batch_interval_ms: 0 }
+    }
+}
+
+impl PaceSettings {
+    /// The host's `pace: { concurrency?, batchSize?, batchInterval? }`.
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let default = PaceSettings::default();
+        if value.is_null() {
+            return Ok(default);
+        }
+        let mut fields = Fields::new(value, "pace")?;
+        let mut read = |(name, least, most): (&str, u64, u64), fallback| fields.whole_in(name, least, most, fallback);
+        Ok(PaceSettings {
+            concurrency: read(CONCURRENCY, default.concurrency)?,
+            batch_size: read(BATCH_SIZE, default.batch_size)?,
+            batch_interval_ms: read(BATCH_INTERVAL, default.batch_interval_ms)?,
+        })
+    }
+
+    /// These settings as the run's "Request Options" (`options`, the first item's, as n8n reads its own
+    /// batching option: they concern the run, not one item) change them.
+    pub fn for_run(self, options: &Params) -> Result<Self, NodeError> {
+        let read = |(name, least, most): (&str, u64, u64), fallback: u64| -> Result<u64, NodeError> {
+            Ok(options.integer(name, least as i64, most as i64)?.map_or(fallback, |n| n as u64))
+        };
+        Ok(PaceSettings {
+            concurrency: read(CONCURRENCY, self.concurrency)?,
+            batch_size: read(BATCH_SIZE, self.batch_size)?,
+            batch_interval_ms: read(BATCH_INTERVAL, self.batch_interval_ms)?,
+        })
+    }
+
+    /// Their fields in the "Request Options" collection.
+    pub fn option_fields() -> Vec<Property> {
+        let d = PaceSettings::default();
+        vec![
+            Property::number("concurrency", "Concurrency", d.concurrency as f64)
+                .describe(
+                    "Most requests in flight at once, for all items together. The node starts lower and slows \
+                     down by itself when the service answers 429 (too many requests).",
+                )
+                .type_option("minValue", CONCURRENCY.1)
+                .type_option("maxValue", CONCURRENCY.2),
+            Property::number("batchSize", "Items per Batch", 0.0)
+                .describe("Send the items in batches of this size, one batch after the other (0 = no batches)")
+                .type_option("minValue", 0),
+            Property::number("batchInterval", "Batch Interval (ms)", 0.0)
+                .describe("Pause between one batch finishing and the next starting")
+                .type_option("minValue", 0),
+        ]
+    }
+}
+
+/// The gate every request of a run passes. One per run; items share it.
+pub struct Pace<'h> {
+    host: &'h dyn Host,
+    max: u64,
+    limit: Cell<u64>,
+    /// Successes since the limit last grew (after the first sign of pressure).
+    credit: Cell<u64>,
+    pressed: Cell<bool>,
+    in_flight: Cell<u64>,
+    /// Nothing is sent before this time (a `Retry-After`).
+    paused_until: Cell<u64>,
+    /// Who waits for a slot, in the order they are let in: retries first, then by arrival.
+    queue: RefCell<BTreeMap<(bool, u64), Option<Waker>>>,
+    tickets: Cell<u64>,
+    most_in_flight: Cell<u64>,
+}
+
+impl<'h> Pace<'h> {
+    pub fn new(host: &'h dyn Host, settings: &PaceSettings) -> Self {
+        let max = settings.concurrency.max(1);
+        Pace {
+            host,
+            max,
+            limit: Cell::new(START.min(max)),
+            credit: Cell::new(0),
+            pressed: Cell::new(false),
+            in_flight: Cell::new(0),
+            paused_until: Cell::new(0),
+            queue: RefCell::new(BTreeMap::new()),
+            tickets: Cell::new(0),
+            most_in_flight: Cell::new(0),
+        }
+    }
+
+    /// Waits for a slot; `retry`: this request already waited once, so it goes before new ones.
+    pub async fn slot(&self, retry: bool) -> Slot<'_, 'h> {
+        let ticket = self.tickets.get();
+        self.tickets.set(ticket + 1);
+        let key = (!retry, ticket);
+        self.queue.borrow_mut().insert(key, None);
+        let mut waiting = Waiting { pace: self, key, done: false };
+        // The first in line sleeps out a pause; everyone behind it waits for their turn.
+        while !(&mut waiting).await {
+            let pause = self.paused_until.get().saturating_sub(self.host.now_ms());
+            self.host.sleep(pause).await;
+        }
+        Slot { pace: self }
+    }
+
+    /// Whether the run is paused for at least `ms` from now.
+    pub fn holds_for(&self, ms: u64) -> bool {
+        self.paused_until.get() >= self.host.now_ms().saturating_add(ms)
+    }
+
+    fn paused(&self) -> bool {
+        self.paused_until.get() > self.host.now_ms()
+    }
+
+    /// What an answer says about the service's load: 429/503 shrink the limit, `retry_after_ms` (or,
+    /// for a 429 without one, `fallback_ms`) pauses the run.
+    pub fn observe(&self, status: u16, retry_after_ms: Option<u64>, fallback_ms: u64) {
+        match status {
+            429 | 503 => {
+                self.pressed.set(true);
+                self.credit.set(0);
+                self.limit.set((self.limit.get() / 2).max(1));
+                let pause = retry_after_ms.or((status == 429).then_some(fallback_ms));
+                if let Some(ms) = pause {
+                    let until = self.host.now_ms().saturating_add(ms);
+                    self.paused_until.set(self.paused_until.get().max(until));
+                }
+            }
+            200..=399 => {
+                if self.pressed.get() {
+                    let credit = self.credit.get() + 1;
+                    if credit >= self.limit.get() {
+                        self.credit.set(0);
+                        self.grow();
+                    } else {
+                        self.credit.set(credit);
+                    }
+                } else {
+                    self.grow();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn grow(&self) {
+        if self.limit.get() < self.max {
+            self.limit.set(self.limit.get() + 1);
+            self.wake_first();
+        }
+    }
+
+    /// The most requests that were in flight at once in this run.
+    pub fn most_in_flight(&self) -> u64 {
+        self.most_in_flight.get()
+    }
+
+    fn wake_first(&self) {
+        let first = self.queue.borrow_mut().values_mut().next().and_then(Option::take);
+        if let Some(waker) = first {
+            waker.wake();
+        }
+    }
+}
+
+/// A request's place in flight; dropping it lets the next one in.
+pub struct Slot<'p, 'h> {
+    pace: &'p Pace<'h>,
+}
+
+impl Drop for Slot<'_, '_> {
+    fn drop(&mut self) {
+        self.pace.in_flight.set(self.pace.in_flight.get().saturating_sub(1));
+        self.pace.wake_first();
+    }
+}
+
+/// `true` once this ticket is first in line and a slot is free; `false` when it is first but the run
+/// is paused (the caller sleeps, keeping its place).
+struct Waiting<'p, 'h> {
+    pace: &'p Pace<'h>,
+    key: (bool, u64),
+    done: bool,
+}
+
+impl Future for Waiting<'_, '_> {
+    type Output = bool;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        let pace = self.pace;
+        let mut queue = pace.queue.borrow_mut();
+        if queue.keys().next() == Some(&self.key) {
+            if pace.paused() {
+                return Poll::Ready(false);
+            }
+            if pace.in_flight.get() < pace.limit.get() {
+                queue.remove(&self.key);
+                drop(queue);
+                self.done = true;
+                let in_flight = pace.in_flight.get() + 1;
+                pace.in_flight.set(in_flight);
+                pace.most_in_flight.set(pace.most_in_flight.get().max(in_flight));
+                // The next in line may fit too.
+                pace.wake_first();
+                return Poll::Ready(true);
+            }
+        }
+        queue.insert(self.key, Some(cx.waker().clone()));
+        Poll::Pending
+    }
+}
+
+impl Drop for Waiting<'_, '_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.pace.queue.borrow_mut().remove(&self.key);
+            self.pace.wake_first();
+        }
+    }
+}
