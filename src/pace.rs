@@ -7,7 +7,6 @@
 //! Items that already waited (a retry) go first when a slot frees, so nobody is starved.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -95,6 +94,9 @@ impl PaceSettings {
     }
 }
 
+/// A place in the queue: `(not a retry, arrival)`, so retries sort first.
+type Ticket = (bool, u64);
+
 /// The gate every request of a run passes. One per run; items share it.
 pub struct Pace<'h> {
     host: &'h dyn Host,
@@ -106,8 +108,9 @@ pub struct Pace<'h> {
     in_flight: Cell<u64>,
     /// Nothing is sent before this time (a `Retry-After`).
     paused_until: Cell<u64>,
-    /// Who waits for a slot, in the order they are let in: retries first, then by arrival.
-    queue: RefCell<BTreeMap<(bool, u64), Option<Waker>>>,
+    /// Who waits for a slot, in the order they are let in: retries first, then by arrival. At most
+    /// the run's concurrency wait, so a sorted list will do.
+    queue: RefCell<Vec<(Ticket, Option<Waker>)>>,
     tickets: Cell<u64>,
     most_in_flight: Cell<u64>,
 }
@@ -123,7 +126,7 @@ impl<'h> Pace<'h> {
             pressed: Cell::new(false),
             in_flight: Cell::new(0),
             paused_until: Cell::new(0),
-            queue: RefCell::new(BTreeMap::new()),
+            queue: RefCell::new(Vec::new()),
             tickets: Cell::new(0),
             most_in_flight: Cell::new(0),
         }
@@ -134,7 +137,11 @@ impl<'h> Pace<'h> {
         let ticket = self.tickets.get();
         self.tickets.set(ticket + 1);
         let key = (!retry, ticket);
-        self.queue.borrow_mut().insert(key, None);
+        {
+            let mut queue = self.queue.borrow_mut();
+            let at = queue.partition_point(|(k, _)| *k < key);
+            queue.insert(at, (key, None));
+        }
         let mut waiting = Waiting { pace: self, key, done: false };
         // The first in line sleeps out a pause; everyone behind it waits for their turn.
         while !(&mut waiting).await {
@@ -197,7 +204,7 @@ impl<'h> Pace<'h> {
     }
 
     fn wake_first(&self) {
-        let first = self.queue.borrow_mut().values_mut().next().and_then(Option::take);
+        let first = self.queue.borrow_mut().first_mut().and_then(|(_, waker)| waker.take());
         if let Some(waker) = first {
             waker.wake();
         }
@@ -220,7 +227,7 @@ impl Drop for Slot<'_, '_> {
 /// is paused (the caller sleeps, keeping its place).
 struct Waiting<'p, 'h> {
     pace: &'p Pace<'h>,
-    key: (bool, u64),
+    key: Ticket,
     done: bool,
 }
 
@@ -230,12 +237,12 @@ impl Future for Waiting<'_, '_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
         let pace = self.pace;
         let mut queue = pace.queue.borrow_mut();
-        if queue.keys().next() == Some(&self.key) {
+        if queue.first().map(|(key, _)| key) == Some(&self.key) {
             if pace.paused() {
                 return Poll::Ready(false);
             }
             if pace.in_flight.get() < pace.limit.get() {
-                queue.remove(&self.key);
+                queue.remove(0);
                 drop(queue);
                 self.done = true;
                 let in_flight = pace.in_flight.get() + 1;
@@ -246,7 +253,9 @@ impl Future for Waiting<'_, '_> {
                 return Poll::Ready(true);
             }
         }
-        queue.insert(self.key, Some(cx.waker().clone()));
+        if let Some((_, waker)) = queue.iter_mut().find(|(key, _)| *key == self.key) {
+            *waker = Some(cx.waker().clone());
+        }
         Poll::Pending
     }
 }
@@ -254,7 +263,7 @@ impl Future for Waiting<'_, '_> {
 impl Drop for Waiting<'_, '_> {
     fn drop(&mut self) {
         if !self.done {
-            self.pace.queue.borrow_mut().remove(&self.key);
+            self.pace.queue.borrow_mut().retain(|(key, _)| *key != self.key);
             self.pace.wake_first();
         }
     }

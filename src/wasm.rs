@@ -156,8 +156,8 @@ impl Host for JsHost {
             match &self.request {
                 // A host's own transport is held to the attempt's time here too, whatever it does.
                 Some(function) => {
-                    let timer = Timer::new(request.timeout_ms.saturating_add(HOST_GRACE_MS));
-                    match first_of(send_through(&self.this, function, &request), timer.elapsed()).await {
+                    let expiry = watchdog::Expiry::after(request.timeout_ms.saturating_add(HOST_GRACE_MS));
+                    match first_of(send_through(&self.this, function, &request), expiry).await {
                         Either::Left(result) => result,
                         Either::Right(()) => Err(Failure::new(Cause::Timeout, "the host's request did not settle")),
                     }
@@ -406,6 +406,100 @@ impl Timer {
         let Timer { signal, elapsed } = self;
         let _ = elapsed.await;
         drop(signal);
+    }
+}
+
+/// One timer for all host requests in flight: each waits for its own time, but only the earliest is
+/// armed, so a request costs an entry in a map rather than a timer of its own (a timeout signal per
+/// request was the largest cost of a fast request).
+mod watchdog {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    thread_local! {
+        /// `(due, id, waker)` of every request in flight: at most a run's concurrency, so a list will do.
+        static WAITING: RefCell<Vec<(u64, u64, Option<Waker>)>> = const { RefCell::new(Vec::new()) };
+        /// The time the armed timer goes off, if one is armed.
+        static ARMED: Cell<Option<u64>> = const { Cell::new(None) };
+        static IDS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    fn now() -> u64 {
+        js_sys::Date::now() as u64
+    }
+
+    /// Ready once `ms` have passed.
+    pub struct Expiry {
+        key: (u64, u64),
+    }
+
+    impl Expiry {
+        pub fn after(ms: u64) -> Self {
+            let id = IDS.with(|ids| {
+                ids.set(ids.get() + 1);
+                ids.get()
+            });
+            Expiry { key: (now().saturating_add(ms), id) }
+        }
+    }
+
+    impl Future for Expiry {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if now() >= self.key.0 {
+                return Poll::Ready(());
+            }
+            WAITING.with(|waiting| {
+                let mut waiting = waiting.borrow_mut();
+                let waker = Some(cx.waker().clone());
+                match waiting.iter_mut().find(|(_, id, _)| *id == self.key.1) {
+                    Some(entry) => entry.2 = waker,
+                    None => waiting.push((self.key.0, self.key.1, waker)),
+                }
+            });
+            arm(self.key.0);
+            Poll::Pending
+        }
+    }
+
+    impl Drop for Expiry {
+        fn drop(&mut self) {
+            WAITING.with(|waiting| waiting.borrow_mut().retain(|(_, id, _)| *id != self.key.1));
+        }
+    }
+
+    /// Makes sure a timer goes off no later than `due`.
+    fn arm(due: u64) {
+        if ARMED.with(Cell::get).is_some_and(|at| at <= due) {
+            return;
+        }
+        ARMED.with(|armed| armed.set(Some(due)));
+        wasm_bindgen_futures::spawn_local(async move {
+            super::Timer::new(due.saturating_sub(now())).elapsed().await;
+            went_off(due);
+        });
+    }
+
+    /// Wakes every request whose time is up, and arms the timer for the next one.
+    fn went_off(due: u64) {
+        if ARMED.with(Cell::get) == Some(due) {
+            ARMED.with(|armed| armed.set(None));
+        }
+        let now = now();
+        let (expired, next): (Vec<Waker>, Option<u64>) = WAITING.with(|waiting| {
+            let mut waiting = waiting.borrow_mut();
+            let expired =
+                waiting.iter_mut().filter(|(due, _, _)| *due <= now).filter_map(|(_, _, w)| w.take()).collect();
+            let next = waiting.iter().map(|(due, _, _)| *due).filter(|due| *due > now).min();
+            (expired, next)
+        });
+        expired.into_iter().for_each(Waker::wake);
+        if let Some(next) = next {
+            arm(next);
+        }
     }
 }
 
