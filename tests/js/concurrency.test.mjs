@@ -118,6 +118,19 @@ test('concurrency 5: more than 1 and never more than 5 requests in flight', asyn
   assert.ok(maxInFlight <= 5, `never above concurrency 5, got ${maxInFlight}`);
 });
 
+test('concurrency 5 with uneven latencies: a freed slot is refilled at once, not in waves of 5', async (t) => {
+  const srv = await server(t, { latency: [1, 60], seed: 3 });
+  const ids = articleIds(40);
+  const out = await run(srv, getArticleParams(ids), { concurrency: 5 });
+  assertInInputOrder(out, ids, 'articleId');
+  const inFlight = srv.requests.map((r) => r.inFlightAtArrival);
+  t.diagnostic(`in flight at each arrival: ${inFlight.join(',')}`);
+  assert.ok(Math.max(...inFlight) <= 5, 'never above 5');
+  // in waves, every 5th request would find the server idle (all of the previous wave answered)
+  const idleStarts = inFlight.slice(5).filter((n) => n === 1).length;
+  assert.ok(idleStarts <= 3, `after the start, a request should rarely find nothing else in flight: ${idleStarts} of ${inFlight.length - 5}`);
+});
+
 test('concurrency 1: strictly one request at a time, still every item in order', async (t) => {
   const srv = await server(t, { latency: 5 });
   const ids = articleIds(12);
