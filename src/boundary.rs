@@ -134,3 +134,35 @@ pub struct SearchResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<NodeError>,
 }
+
+/// What the module asks a host's `request` to send (`HostRequest` in docs/boundary.md); the host adds
+/// the credential named by `credentialType`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostRequest<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    #[serde(serialize_with = "as_object")]
+    pub headers: &'a [(String, String)],
+    /// A `Uint8Array`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_bytes")]
+    pub body: Option<&'a [u8]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_type: Option<&'a str>,
+    /// The host settles the attempt within this, rejecting with a timeout error.
+    pub timeout_ms: u64,
+    /// The host rejects a larger answer with an error whose `code` is `ERR_RESPONSE_TOO_LARGE`.
+    pub max_response_bytes: u64,
+}
+
+fn as_bytes<S: serde::Serializer>(body: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
+    match body {
+        Some(bytes) => serializer.serialize_bytes(bytes),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Header pairs as one JS object (a later pair of the same name wins).
+fn as_object<S: serde::Serializer>(headers: &&[(String, String)], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(headers.iter().map(|(name, value)| (name, value)))
+}

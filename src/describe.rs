@@ -1,6 +1,7 @@
 //! n8n's declarative vocabulary (`INodeProperties`, `INodeTypeDescription`, `ICredentialType`) as
 //! Rust values, so every descriptor the hosts see is emitted from here.
 
+use crate::search::Search;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -102,6 +103,9 @@ pub struct Property {
     /// The ways to fill a resource locator ("From List", "ID").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modes: Option<Value>,
+    /// A resource locator's list: the field owns it, so the node's pickers are found from its form.
+    #[serde(skip)]
+    pub search: Option<&'static Search>,
 }
 
 impl Property {
@@ -120,6 +124,7 @@ impl Property {
             type_options: Map::new(),
             no_data_expression: false,
             modes: None,
+            search: None,
         }
     }
 
@@ -134,11 +139,12 @@ impl Property {
         property
     }
 
-    /// An id picked from a list the vendor serves (`search` names the node's `Search`), or typed in.
+    /// An id picked from the list `search` loads, or typed in.
     /// Its value is `{ mode, value }` under n8n; `Params` reads the plain id either way.
-    pub fn locator(name: &str, display_name: &str, search: &str, id_placeholder: &str) -> Self {
+    pub fn locator(name: &str, display_name: &str, search: &'static Search, id_placeholder: &str) -> Self {
         let mut property =
             Self::new(PropertyType::ResourceLocator, name, display_name, json!({ "mode": "list", "value": "" }));
+        property.search = Some(search);
         if !EDITOR_DETAILS {
             return property;
         }
@@ -147,7 +153,7 @@ impl Property {
                 "displayName": "From List",
                 "name": "list",
                 "type": "list",
-                "typeOptions": { "searchListMethod": search, "searchable": true },
+                "typeOptions": { "searchListMethod": search.method, "searchable": true },
             },
             { "displayName": "ID", "name": "id", "type": "string", "placeholder": id_placeholder },
         ]));

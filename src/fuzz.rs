@@ -650,8 +650,8 @@ fn search_request(rng: &mut Rng, registry: &Registry) -> Value {
         return any_json(rng, 3);
     }
     let node = if rng.rarely_wild(15) { None } else { Some(registry.nodes[rng.below(registry.nodes.len())].name) };
-    let searches = node.and_then(|n| registry.node(n)).map_or(&[][..], |n| &n.searches);
-    let method = match searches {
+    let searches = node.and_then(|n| registry.node(n)).map_or_else(Vec::new, |n| n.searches());
+    let method = match searches.as_slice() {
         [] => json!(text(rng)),
         _ if rng.rarely_wild(15) => any_json(rng, 1),
         _ => json!(searches[rng.below(searches.len())].method),

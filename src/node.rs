@@ -31,8 +31,6 @@ pub struct Node {
     pub credential: Option<&'static str>,
     pub default_base_url: Option<&'static str>,
     pub resources: Vec<Resource>,
-    /// The lists behind its resource-locator fields.
-    pub searches: Vec<crate::search::Search>,
     /// Reads the vendor's error body so its own words reach the user.
     pub vendor_error: fn(&Response) -> VendorError,
 }
@@ -211,6 +209,21 @@ pub fn return_all_fields() -> Vec<Property> {
 }
 
 impl Node {
+    /// The lists behind its resource-locator fields, each once.
+    pub fn searches(&self) -> Vec<&'static crate::search::Search> {
+        fn visit(property: &Property, found: &mut Vec<&'static crate::search::Search>) {
+            if let Some(search) = property.search.filter(|s| !found.iter().any(|f| f.method == s.method)) {
+                found.push(search);
+            }
+            property.children().into_iter().for_each(|child| visit(child, found));
+        }
+        let mut found = Vec::new();
+        for property in self.resources.iter().flat_map(|r| &r.operations).flat_map(|o| &o.properties) {
+            visit(property, &mut found);
+        }
+        found
+    }
+
     pub fn operation(&self, resource: &str, operation: &str) -> Option<&Operation> {
         self.resources.iter().find(|r| r.value == resource)?.operations.iter().find(|o| o.value == operation)
     }

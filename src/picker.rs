@@ -43,8 +43,8 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     let session = Session::open(registry, &request.node, reach, host)?;
     let search = session
         .node
-        .searches
-        .iter()
+        .searches()
+        .into_iter()
         .find(|s| s.method == request.method)
         .ok_or_else(|| NodeError::input(format!("Node \"{}\" has no list \"{}\"", request.node, request.method)))?;
     if let (false, None, Some(credential)) = (search.public, &request.credentials, session.credential) {
@@ -90,23 +90,47 @@ mod tests {
 
     use super::*;
     use crate::boundary::SearchRequest;
+    use crate::describe::Property;
+    use crate::node::{Operation, Plan, Resource};
     use crate::paging::{Pages, Strategy};
     use crate::search::Search;
     use crate::testing::{block_on, demo_node, MockHost};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const OFFSET: Strategy = Strategy::Offset { limit: "limit", offset: "skip", total_header: Some("x-total") };
 
-    fn registry(filter_param: Option<&'static str>) -> Registry {
-        let mut node = demo_node(None, vec![]);
-        node.searches = vec![Search {
-            method: "searchThings",
-            path: "/things",
-            filter_param,
-            pages: Pages::new(OFFSET, 2),
-            public: true,
-            entry: |v| Some(Entry { name: v["name"].as_str()?.into(), value: v["id"].as_str()?.into(), url: None }),
-        }];
+    fn entry(v: &Value) -> Option<Entry> {
+        Some(Entry { name: v["name"].as_str()?.into(), value: v["id"].as_str()?.into(), url: None })
+    }
+
+    const THINGS: Search = Search {
+        method: "searchThings",
+        path: "/things",
+        filter_param: None,
+        pages: Pages::new(OFFSET, 2),
+        public: true,
+        entry,
+    };
+    static FILTERED: Search = Search { filter_param: Some("q"), ..THINGS };
+    static UNFILTERED: Search = THINGS;
+    static NUMBERED: Search = Search {
+        pages: Pages::new(
+            Strategy::Page { page: "page", size: "size", first: 0, total_pages: Some("/page/totalPages") },
+            2,
+        )
+        .items_at("/content"),
+        ..THINGS
+    };
+    static CURSORED: Search = Search {
+        pages: Pages::new(Strategy::Cursor { cursor: "after", limit: "first", next: "/next" }, 2).items_at("/items"),
+        ..THINGS
+    };
+
+    /// A node whose one field picks from `search`: the field owns its list.
+    fn registry(search: &'static Search) -> Registry {
+        let pick = Operation::new("pick", "Pick", "Pick a thing", |_| Ok(Plan::Done(vec![])))
+            .fields(vec![Property::locator("thing", "Thing", search, "")]);
+        let node = demo_node(None, vec![Resource { value: "thing", name: "Thing", operations: vec![pick] }]);
         Registry { nodes: vec![node], credentials: vec![] }
     }
 
@@ -124,7 +148,7 @@ mod tests {
             &[("x-total", "3")],
             r#"[{"id":"a","name":"Alpha"},{"id":"b","name":"Beta"}]"#,
         )]);
-        let result = block_on(search(&registry(Some("q")), request("al", Some("0")), &host));
+        let result = block_on(search(&registry(&FILTERED), request("al", Some("0")), &host));
         assert_eq!(host.sent()[0].url, "http://demo.test/things?q=al&limit=2&skip=0");
         assert_eq!(result.results.len(), 2);
         assert_eq!(result.pagination_token.as_deref(), Some("2"));
@@ -134,7 +158,7 @@ mod tests {
     fn a_huge_page_token_never_overflows() {
         let reply = MockHost::reply(200, &[("x-total", "3")], r#"[{"id":"a","name":"A"}]"#);
         let host = MockHost::new(vec![reply]);
-        let result = block_on(search(&registry(None), request("", Some(&u64::MAX.to_string())), &host));
+        let result = block_on(search(&registry(&UNFILTERED), request("", Some(&u64::MAX.to_string())), &host));
         assert_eq!(result.error, None);
         assert_eq!(result.pagination_token, None);
     }
@@ -142,7 +166,7 @@ mod tests {
     #[test]
     fn filters_locally_when_the_vendor_cannot_and_stops_at_the_end() {
         let host = MockHost::new(vec![MockHost::reply(200, &[("x-total", "3")], r#"[{"id":"c","name":"Gamma"}]"#)]);
-        let result = block_on(search(&registry(None), request("GAM", Some("2")), &host));
+        let result = block_on(search(&registry(&UNFILTERED), request("GAM", Some("2")), &host));
         assert_eq!(host.sent()[0].url, "http://demo.test/things?limit=2&skip=2");
         assert_eq!(result.results, vec![Entry { name: "Gamma".into(), value: "c".into(), url: None }]);
         assert_eq!(result.pagination_token, None);
@@ -150,25 +174,17 @@ mod tests {
 
     #[test]
     fn pages_by_number_and_by_cursor_as_the_list_declares() {
-        let mut registry = registry(None);
-        registry.nodes[0].searches[0].pages = Pages::new(
-            Strategy::Page { page: "page", size: "size", first: 0, total_pages: Some("/page/totalPages") },
-            2,
-        )
-        .items_at("/content");
         let body = r#"{"content":[{"id":"a","name":"A"},{"id":"b","name":"B"}],"page":{"totalPages":2}}"#;
         let host = MockHost::new(vec![MockHost::reply(200, &[], body)]);
-        let result = block_on(search(&registry, request("", None), &host));
+        let result = block_on(search(&registry(&NUMBERED), request("", None), &host));
         assert_eq!(host.sent()[0].url, "http://demo.test/things?size=2&page=0");
         assert_eq!((result.results.len(), result.pagination_token.as_deref()), (2, Some("1")));
         let host = MockHost::new(vec![MockHost::reply(200, &[], body)]);
-        let result = block_on(search(&registry, request("", Some("1")), &host));
+        let result = block_on(search(&registry(&NUMBERED), request("", Some("1")), &host));
         assert_eq!(result.pagination_token, None, "page 1 of 2 was the last");
 
-        registry.nodes[0].searches[0].pages =
-            Pages::new(Strategy::Cursor { cursor: "after", limit: "first", next: "/next" }, 2).items_at("/items");
         let host = MockHost::new(vec![MockHost::reply(200, &[], r#"{"items":[{"id":"a","name":"A"}],"next":"c2"}"#)]);
-        let result = block_on(search(&registry, request("", None), &host));
+        let result = block_on(search(&registry(&CURSORED), request("", None), &host));
         assert_eq!(host.sent()[0].url, "http://demo.test/things?first=2");
         assert_eq!(result.pagination_token.as_deref(), Some("c2"));
     }

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use crate::paging::Pages;
 
-/// One picker of a node: a paged list endpoint and how to name its entries.
+/// One picker of a node: a paged list endpoint and how to name its entries. A `static`, owned by the
+/// resource-locator fields that offer it (`Property::locator`).
+#[derive(Debug)]
 pub struct Search {
     /// n8n's `searchListMethod` name.
     pub method: &'static str,

@@ -123,7 +123,6 @@ pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::R
         credential,
         default_base_url: Some("http://demo.test"),
         resources,
-        searches: Vec::new(),
         vendor_error: |_| crate::node::VendorError::default(),
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::boundary::{ExecuteRequest, SearchRequest};
+use crate::boundary::{ExecuteRequest, HostRequest, SearchRequest};
 use crate::credential::Values;
 use crate::host::{Cause, Failure, Host, LocalFuture, Outgoing};
 use crate::http::{File, Response};
@@ -104,24 +104,6 @@ struct JsHost {
     /// Told before each request goes out, so the shim knows which calls may have had an effect if the
     /// instance dies.
     on_send: Option<Function>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct HostRequest<'a> {
-    method: &'a str,
-    url: &'a str,
-    #[serde(serialize_with = "as_object")]
-    headers: &'a [(String, String)],
-    /// A `Uint8Array`.
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_bytes")]
-    body: Option<&'a [u8]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    credential_type: Option<&'a str>,
-    /// The host settles the attempt within this, rejecting with a timeout error.
-    timeout_ms: u64,
-    /// The host rejects a larger answer with an error whose `code` is `ERR_RESPONSE_TOO_LARGE`.
-    max_response_bytes: u64,
 }
 
 impl JsHost {
@@ -225,18 +207,6 @@ async fn send_through(host: &JsValue, function: &Function, request: &Outgoing) -
     let answer = function.call1(host, &payload).map_err(|e| failure_of(&e))?;
     let answer = JsFuture::from(Promise::resolve(&answer)).await.map_err(|e| failure_of(&e))?;
     read_answer(&answer).map_err(|why| Failure::new(Cause::Network, why))
-}
-
-fn as_bytes<S: serde::Serializer>(body: &Option<&[u8]>, serializer: S) -> Result<S::Ok, S::Error> {
-    match body {
-        Some(bytes) => serializer.serialize_bytes(bytes),
-        None => serializer.serialize_none(),
-    }
-}
-
-/// Header pairs as one JS object (a later pair of the same name wins).
-fn as_object<S: serde::Serializer>(headers: &&[(String, String)], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_map(headers.iter().map(|(name, value)| (name, value)))
 }
 
 fn read_answer(answer: &JsValue) -> Result<Response, String> {

@@ -33,7 +33,6 @@ pub fn node() -> Node {
             },
             Resource { value: "platform", name: "Incoming Platform Call", operations: vec![platform::verify()] },
         ],
-        searches: Vec::new(),
         vendor_error,
     }
 }

@@ -62,7 +62,7 @@ pub fn get() -> Operation {
     })
     .describe("Get one article of the mittwald marketplace")
     .public()
-    .fields(vec![Property::locator("articleId", "Article ID", "searchArticles", "e.g. PS23-PLUS-0004").required()])
+    .fields(vec![Property::locator("articleId", "Article ID", &super::ARTICLES, "e.g. PS23-PLUS-0004").required()])
 }
 
 #[cfg(test)]

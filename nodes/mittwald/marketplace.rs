@@ -51,7 +51,7 @@ pub fn order_extension() -> Operation {
         Property::locator(
             "extensionId",
             "Extension Id",
-            "searchExtensions",
+            &super::EXTENSIONS,
             "e.g. 907a24e9-0723-4566-b584-86578419e983",
         )
         .required()
@@ -64,11 +64,11 @@ pub fn order_extension() -> Operation {
                 Choice::new("Project", "project").describe("Install the extension in a project"),
             ],
         ),
-        Property::locator("customerId", "Customer Id", "searchCustomers", "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
+        Property::locator("customerId", "Customer Id", &super::CUSTOMERS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The customer the extension should be booked for")
             .show_when("orderFor", &[json!("customer")]),
-        Property::locator("projectId", "Project Id", "searchProjects", "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
+        Property::locator("projectId", "Project Id", &super::PROJECTS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The project the extension should be installed in")
             .show_when("orderFor", &[json!("project")]),

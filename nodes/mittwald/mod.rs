@@ -23,9 +23,8 @@ pub fn node() -> Node {
         resources: crate::openapi::resources(
             spec(),
             vec![marketplace::order_extension(), article::list(), article::get()],
-            &[("projectId", "searchProjects"), ("customerId", "searchCustomers"), ("extensionId", "searchExtensions")],
+            &PICKERS,
         ),
-        searches: searches(),
         vendor_error,
     }
 }
@@ -34,64 +33,67 @@ pub fn node() -> Node {
 const PAGES: Strategy =
     Strategy::Offset { limit: "limit", offset: "skip", total_header: Some("x-pagination-totalcount") };
 
+/// The generated operations' parameters that get a "From List" picker.
+static PICKERS: [(&str, &Search); 3] =
+    [("projectId", &PROJECTS), ("customerId", &CUSTOMERS), ("extensionId", &EXTENSIONS)];
+
 /// The "From List" pickers of the extension, article, customer and project fields.
-fn searches() -> Vec<Search> {
-    vec![
-        Search {
-            method: "searchExtensions",
-            path: "/v2/extensions",
-            filter_param: Some("searchTerm"),
-            pages: Pages::new(PAGES, 50),
-            public: true,
-            entry: |item| {
-                let id = item["id"].as_str()?;
-                let name = item["name"].as_str().unwrap_or(id);
-                Some(Entry { name: name.into(), value: id.into(), url: None })
-            },
-        },
-        Search {
-            method: "searchArticles",
-            path: "/v2/articles",
-            filter_param: Some("name"),
-            pages: Pages::new(PAGES, 50),
-            public: true,
-            entry: |item| {
-                let id = item["articleId"].as_str()?;
-                Some(Entry { name: label(item, "name", Some(id), id), value: id.into(), url: None })
-            },
-        },
-        Search {
-            method: "searchCustomers",
-            path: "/v2/customers",
-            filter_param: Some("search"),
-            pages: Pages::new(PAGES, 50),
-            public: false,
-            entry: |item| {
-                let id = item["customerId"].as_str()?;
-                Some(Entry {
-                    name: label(item, "name", item["customerNumber"].as_str(), id),
-                    value: id.into(),
-                    url: Some(format!("https://studio.mittwald.de/app/organizations/{id}")),
-                })
-            },
-        },
-        Search {
-            method: "searchProjects",
-            path: "/v2/projects",
-            filter_param: Some("searchTerm"),
-            pages: Pages::new(PAGES, 50),
-            public: false,
-            entry: |item| {
-                let id = item["id"].as_str()?;
-                Some(Entry {
-                    name: label(item, "description", item["shortId"].as_str(), id),
-                    value: id.into(),
-                    url: Some(format!("https://studio.mittwald.de/app/projects/{id}")),
-                })
-            },
-        },
-    ]
-}
+pub(crate) static EXTENSIONS: Search = Search {
+    method: "searchExtensions",
+    path: "/v2/extensions",
+    filter_param: Some("searchTerm"),
+    pages: Pages::new(PAGES, 50),
+    public: true,
+    entry: |item| {
+        let id = item["id"].as_str()?;
+        let name = item["name"].as_str().unwrap_or(id);
+        Some(Entry { name: name.into(), value: id.into(), url: None })
+    },
+};
+
+pub(crate) static ARTICLES: Search = Search {
+    method: "searchArticles",
+    path: "/v2/articles",
+    filter_param: Some("name"),
+    pages: Pages::new(PAGES, 50),
+    public: true,
+    entry: |item| {
+        let id = item["articleId"].as_str()?;
+        Some(Entry { name: label(item, "name", Some(id), id), value: id.into(), url: None })
+    },
+};
+
+pub(crate) static CUSTOMERS: Search = Search {
+    method: "searchCustomers",
+    path: "/v2/customers",
+    filter_param: Some("search"),
+    pages: Pages::new(PAGES, 50),
+    public: false,
+    entry: |item| {
+        let id = item["customerId"].as_str()?;
+        Some(Entry {
+            name: label(item, "name", item["customerNumber"].as_str(), id),
+            value: id.into(),
+            url: Some(format!("https://studio.mittwald.de/app/organizations/{id}")),
+        })
+    },
+};
+
+pub(crate) static PROJECTS: Search = Search {
+    method: "searchProjects",
+    path: "/v2/projects",
+    filter_param: Some("searchTerm"),
+    pages: Pages::new(PAGES, 50),
+    public: false,
+    entry: |item| {
+        let id = item["id"].as_str()?;
+        Some(Entry {
+            name: label(item, "description", item["shortId"].as_str(), id),
+            value: id.into(),
+            url: Some(format!("https://studio.mittwald.de/app/projects/{id}")),
+        })
+    },
+};
 
 /// A list entry's name: `item[name_key] (detail)`, or the id when the item has no name.
 fn label(item: &Value, name_key: &str, detail: Option<&str>, id: &str) -> String {

@@ -16,7 +16,6 @@ pub fn node() -> Node {
         credential: Some("yamduApi"),
         default_base_url: None,
         resources: vec![Resource { value: "order", name: "Order", operations: vec![order::create(), order::get()] }],
-        searches: Vec::new(),
         vendor_error,
     }
 }

@@ -47,7 +47,7 @@ struct Field {
 
 /// Parameter name → the node's search method that lists its values: such path and query parameters
 /// become resource locators ("From List" or an ID).
-pub type Pickers = &'static [(&'static str, &'static str)];
+pub type Pickers = &'static [(&'static str, &'static crate::search::Search)];
 
 struct Form {
     spec: &'static OpSpec,
@@ -191,10 +191,10 @@ impl Form {
             _ => None,
         };
         let property = match schema.kind {
-            Kind::String if picker.is_some() => {
-                let method = picker.unwrap_or_default();
-                Property::locator(&field.name, &label, method, "00000000-0000-0000-0000-000000000000")
-            }
+            Kind::String if picker.is_some() => match picker {
+                Some(search) => Property::locator(&field.name, &label, search, "00000000-0000-0000-0000-000000000000"),
+                None => Property::string(&field.name, &label),
+            },
             _ if !schema.one_of.is_empty() => Property::json(&field.name, &label, ""),
             Kind::String if !schema.enumeration.is_empty() => Property::options(&field.name, &label, choices(schema)),
             Kind::String => Property::string(&field.name, &label),

@@ -12,7 +12,7 @@ use tables::Tables;
 /// One resource per tag, one operation per spec operation, in the tables' order (`build.rs` sorts them:
 /// tags alphabetically, operations by summary). An operation in `hand_written` replaces the generated
 /// one with the same operation id: for where the spec is too weak to say what a user needs.
-/// `pickers` turns the named parameters into resource locators backed by the node's searches.
+/// `pickers` turns the named parameters into resource locators, each loading its list.
 pub fn resources(tables: Tables, hand_written: Vec<Operation>, pickers: form::Pickers) -> Vec<Resource> {
     let Tables { operations, schemas } = tables;
     let mut hand_written: Vec<Option<Operation>> = hand_written.into_iter().map(Some).collect();
