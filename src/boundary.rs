@@ -8,7 +8,7 @@ use crate::credential::Values;
 use crate::error::NodeError;
 use crate::fields::Fields;
 use crate::limits::Limits;
-use crate::pace::PaceSettings;
+use crate::limits::PaceSettings;
 use crate::retry::RetryPolicy;
 use crate::search::Entry;
 

@@ -97,7 +97,7 @@ impl NodeError {
         let note = format!(
             "{what} was carried out before this step failed, so do not send it again: running this item again \
              would repeat it. What it answered: {}",
-            crate::http::snippet(&answer.to_string())
+            snippet(&answer.to_string())
         );
         self = self.noting(&note);
         self.possibly_carried_out = true;
@@ -109,6 +109,15 @@ impl NodeError {
     pub fn at_item(mut self, index: usize) -> Self {
         self.item_index.get_or_insert(u32::try_from(index).unwrap_or(u32::MAX));
         self
+    }
+}
+
+/// The start of a long text, for error descriptions.
+pub fn snippet(text: &str) -> String {
+    const MAX: usize = 300;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::NodeError;
+use crate::error::{snippet, NodeError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -264,15 +264,6 @@ impl Response {
                 .with_description(snippet(&self.text()))
                 .with_http_code(self.status)
         })
-    }
-}
-
-/// The start of a long text, for error descriptions.
-pub fn snippet(text: &str) -> String {
-    const MAX: usize = 300;
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
     }
 }
 

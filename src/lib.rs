@@ -44,6 +44,9 @@ mod fuzz;
 #[cfg(test)]
 mod concurrency_tests;
 
+#[cfg(test)]
+mod layers_tests;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -1,6 +1,6 @@
 //! How long and how much one item may take: per-attempt timeout, the item's overall time, the largest
 //! answer, and how far Return All may page. Defaults come from the host's request (`limits`); a node's
-//! "Request Options" can set them per item.
+//! "Request Options" can set them per item. And how fast a run may go (`PaceSettings`, for `pace`).
 
 use serde_json::Value;
 
@@ -96,6 +96,77 @@ pub fn option_fields() -> Vec<Property> {
     ]
 }
 
+/// What the caller chose: the most requests in flight, and n8n-style batching of items.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaceSettings {
+    pub concurrency: u64,
+    /// Items per batch; 0 = no batching.
+    pub batch_size: u64,
+    /// Pause after a batch has finished, before the next starts.
+    pub batch_interval_ms: u64,
+}
+
+/// `(name, least, most)`, as the host request and the node option take them.
+const CONCURRENCY: (&str, u64, u64) = ("concurrency", 1, 100);
+const BATCH_SIZE: (&str, u64, u64) = ("batchSize", 0, 100_000);
+const BATCH_INTERVAL: (&str, u64, u64) = ("batchInterval", 0, 3_600_000);
+
+impl Default for PaceSettings {
+    fn default() -> Self {
+        PaceSettings { concurrency: 16, batch_size: 0, batch_interval_ms: 0 }
+    }
+}
+
+impl PaceSettings {
+    /// The host's `pace: { concurrency?, batchSize?, batchInterval? }`.
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let default = PaceSettings::default();
+        if value.is_null() {
+            return Ok(default);
+        }
+        let mut fields = Fields::new(value, "pace")?;
+        let mut read = |(name, least, most): (&str, u64, u64), fallback| fields.whole_in(name, least, most, fallback);
+        Ok(PaceSettings {
+            concurrency: read(CONCURRENCY, default.concurrency)?,
+            batch_size: read(BATCH_SIZE, default.batch_size)?,
+            batch_interval_ms: read(BATCH_INTERVAL, default.batch_interval_ms)?,
+        })
+    }
+
+    /// These settings as the run's "Request Options" (`options`, the first item's, as n8n reads its own
+    /// batching option: they concern the run, not one item) change them.
+    pub fn for_run(self, options: &Params) -> Result<Self, NodeError> {
+        let read = |(name, least, most): (&str, u64, u64), fallback: u64| -> Result<u64, NodeError> {
+            Ok(options.integer(name, least as i64, most as i64)?.map_or(fallback, |n| n as u64))
+        };
+        Ok(PaceSettings {
+            concurrency: read(CONCURRENCY, self.concurrency)?,
+            batch_size: read(BATCH_SIZE, self.batch_size)?,
+            batch_interval_ms: read(BATCH_INTERVAL, self.batch_interval_ms)?,
+        })
+    }
+
+    /// Their fields in the "Request Options" collection.
+    pub fn option_fields() -> Vec<Property> {
+        let d = PaceSettings::default();
+        vec![
+            Property::number("concurrency", "Concurrency", d.concurrency as f64)
+                .describe(
+                    "Most requests in flight at once, for all items together. The node starts lower and slows \
+                     down by itself when the service answers 429 (too many requests).",
+                )
+                .type_option("minValue", CONCURRENCY.1)
+                .type_option("maxValue", CONCURRENCY.2),
+            Property::number("batchSize", "Items per Batch", 0.0)
+                .describe("Send the items in batches of this size, one batch after the other (0 = no batches)")
+                .type_option("minValue", 0),
+            Property::number("batchInterval", "Batch Interval (ms)", 0.0)
+                .describe("Pause between one batch finishing and the next starting")
+                .type_option("minValue", 0),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,13 +181,14 @@ mod tests {
             Limits::from_json(json!({ "timeout": 0 })),
             Err("limits.timeout must be a whole number from 1 to 3600000, got 0".into())
         );
-        let values = json!({ "requestOptions": { "timeout": 250, "maxResponseMb": 2 } });
-        let properties = vec![crate::options::property()];
-        let params = crate::options::of(values.as_object().unwrap(), 3, &properties).unwrap();
+        // The options as the item's form holds them (a collection: labels come from its fields).
+        let form = option_fields();
+        let values = json!({ "timeout": 250, "maxResponseMb": 2 });
+        let params = Params::new(values.as_object().unwrap(), 3, &form);
         let item = limits.for_item(&params).unwrap();
         assert_eq!((item.timeout_ms, item.max_response_bytes, item.max_pages), (250, 2 * MIB, 3));
-        let values = json!({ "requestOptions": { "timeout": -1 } });
-        let params = crate::options::of(values.as_object().unwrap(), 3, &properties).unwrap();
+        let values = json!({ "timeout": -1 });
+        let params = Params::new(values.as_object().unwrap(), 3, &form);
         let error = limits.for_item(&params).unwrap_err();
         assert_eq!(
             error.message,

@@ -10,7 +10,7 @@ use crate::describe::{Choice, Property};
 use crate::error::NodeError;
 pub use crate::http::File;
 use crate::http::{Request, Response};
-use crate::paging::Paging;
+use crate::paging::{Pages, Paging};
 use crate::params::Params;
 
 /// Turns one item's validated parameters into the plan of what to send.
@@ -206,6 +206,18 @@ pub fn return_all_fields() -> Vec<Property> {
             .type_option("minValue", 1)
             .show_when("returnAll", &[json!(false)]),
     ]
+}
+
+impl Paging {
+    /// Reads the "Return All" / "Limit" fields of `return_all_fields`.
+    pub fn from_params(params: &Params, pages: Pages) -> Result<Self, NodeError> {
+        let max_items = if params.boolean("returnAll", false)? {
+            None
+        } else {
+            Some(params.integer("limit", 1, i64::MAX)?.unwrap_or(50) as u64)
+        };
+        Ok(Paging { pages, max_items })
+    }
 }
 
 impl Node {

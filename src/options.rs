@@ -9,7 +9,7 @@ pub const NAME: &str = "requestOptions";
 
 pub fn property() -> Property {
     let mut fields = crate::limits::option_fields();
-    fields.extend(crate::pace::PaceSettings::option_fields());
+    fields.extend(crate::limits::PaceSettings::option_fields());
     Property::collection(NAME, "Request Options", fields).placeholder("Add Option")
 }
 

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
+use crate::error::snippet;
 use crate::error::NodeError;
-use crate::http::{snippet, Request, Response};
+use crate::http::{Request, Response};
 use crate::paging::{Pages, Paging, Strategy};
 use crate::params::grouped;
 use crate::session::{Budget, Session};

@@ -1,9 +1,6 @@
 //! How a list operation hands out its pages, declared per operation (by hand, or by the generator from
 //! the spec) and followed by the one paginator (`paginator`), for Return All and for pickers alike.
 
-use crate::error::NodeError;
-use crate::params::Params;
-
 /// The query parameters a list pages by, and how the service says where it ends.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Strategy {
@@ -43,16 +40,4 @@ impl Pages {
 pub struct Paging {
     pub pages: Pages,
     pub max_items: Option<u64>,
-}
-
-impl Paging {
-    /// Reads the "Return All" / "Limit" fields of `node::return_all_fields`.
-    pub fn from_params(params: &Params, pages: Pages) -> Result<Self, NodeError> {
-        let max_items = if params.boolean("returnAll", false)? {
-            None
-        } else {
-            Some(params.integer("limit", 1, i64::MAX)?.unwrap_or(50) as u64)
-        };
-        Ok(Paging { pages, max_items })
-    }
 }

@@ -6,9 +6,10 @@ use std::cell::Cell;
 use serde_json::Value;
 
 use crate::credential::{Credential, Values};
+use crate::error::snippet;
 use crate::error::NodeError;
 use crate::host::{Auth, Cause, Failure, Host, Outgoing};
-use crate::http::{header_problem, is_header_name, snippet, Encoding, Request, Response};
+use crate::http::{header_problem, is_header_name, Encoding, Request, Response};
 use crate::limits::Limits;
 use crate::node::{Node, Plan};
 use crate::pace::Pace;

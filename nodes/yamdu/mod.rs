@@ -4,7 +4,7 @@
 
 mod order;
 
-use crate::http::snippet;
+use crate::error::snippet;
 use crate::prelude::*;
 
 pub fn node() -> Node {
