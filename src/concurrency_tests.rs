@@ -194,3 +194,38 @@ fn pace_settings_are_checked_before_anything_is_sent() {
         ExecuteRequest::from_json(json!({ "node": "demo", "items": [], "pace": { "concurrency": 101 } })).unwrap_err();
     assert_eq!(error, "pace.concurrency must be a whole number from 1 to 100, got 101");
 }
+
+#[test]
+fn return_all_reads_pages_ahead_once_the_total_is_known_and_keeps_their_order() {
+    use crate::paging::{Pages, Paging, Strategy};
+    const PAGES: Strategy = Strategy::Offset { limit: "limit", offset: "skip", total_header: Some("x-total") };
+    let list = Operation::new("list", "List", "List things", |input| {
+        Ok(Plan::list(Request::get("/things"), Some(Paging::from_params(&input.params, Pages::new(PAGES, 10))?)))
+    })
+    .public();
+    let node = demo_node(None, vec![Resource { value: "thing", name: "Thing", operations: vec![list] }]);
+    let registry = Registry { nodes: vec![node], credentials: vec![] };
+    // 95 things, 10 a page; later pages answer sooner.
+    let host = TimedHost::new(|request, _, _| {
+        let skip: u64 = request.url.split("skip=").nth(1).unwrap().parse().unwrap();
+        let page: Vec<u64> = (skip..(skip + 10).min(95)).collect();
+        let headers = vec![("x-total".to_string(), "95".to_string())];
+        (100 - skip / 2, Ok(Response { status: 200, headers, body: serde_json::to_vec(&page).unwrap() }))
+    });
+    let request = json!({ "node": "demo", "items": [{ "parameters": { "resource": "thing", "operation": "list", "returnAll": true } }] });
+    let result = host.run(execute(&registry, ExecuteRequest::from_json(request).unwrap(), &host));
+    let values: Vec<u64> = result.items.iter().map(|i| i.json["value"].as_u64().unwrap()).collect();
+    assert_eq!(values, (0..95).collect::<Vec<_>>());
+    assert_eq!(host.log().len(), 10, "each page once");
+    assert!(host.most_in_flight() > 1, "pages after the first are read together");
+    assert!(host.most_in_flight() <= 4);
+    // A server ignoring the offset (the same full page, a huge total) is still caught at once.
+    let host = TimedHost::new(|_, _, _| {
+        let headers = vec![("x-total".to_string(), "1000000".to_string())];
+        (10, Ok(Response { status: 200, headers, body: serde_json::to_vec(&(0..10).collect::<Vec<u64>>()).unwrap() }))
+    });
+    let request = json!({ "node": "demo", "items": [{ "parameters": { "resource": "thing", "operation": "list", "returnAll": true } }] });
+    let result = host.run(execute(&registry, ExecuteRequest::from_json(request).unwrap(), &host));
+    assert_eq!(result.items.len(), 10);
+    assert_eq!(host.log().len(), 2, "the repeat is seen before anything is read ahead");
+}

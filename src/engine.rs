@@ -562,7 +562,7 @@ mod tests {
     fn return_all_stops_on_a_page_that_repeats_the_one_before() {
         // A server that ignores the offset and claims a huge total.
         let page = MockHost::reply(200, &[("x-pagination-totalcount", "1000000000")], "[1, 2]");
-        let host = MockHost::new(vec![page.clone(), page.clone(), page]);
+        let host = MockHost::new(vec![page; 10]);
         let result = block_on(execute(&registry(), request(list_all(json!({})), false), &host));
         assert_eq!(values(&result), [json!(1), json!(2)]);
         assert_eq!(host.sent().len(), 2);
