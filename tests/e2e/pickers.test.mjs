@@ -22,9 +22,10 @@ test('the n8n node class serves the same lists through methods.listSearch and n8
   const node = new Mittwald();
   assert.deepEqual(Object.keys(node.methods.listSearch).sort(), ['searchArticles', 'searchCustomers', 'searchExtensions', 'searchProjects']);
   const credentials = mock.credentials.mittwald;
-  const authenticated = [];
-  // What n8n hands a listSearch method: getCredentials, and a request helper that authenticates with
-  // the credential class and does not throw on HTTP errors (as asked).
+  const sent = [];
+  // What n8n hands a listSearch method: getCredentials, and request helpers that do not throw on HTTP
+  // errors (as asked). A header credential's headers are applied by the shim, once per call, and sent
+  // through `httpRequest`; `httpRequestWithAuthentication` is kept for OAuth2 credentials.
   const context = {
     getCredentials: async (type) => {
       assert.equal(type, 'mittwaldApi');
@@ -32,17 +33,19 @@ test('the n8n node class serves the same lists through methods.listSearch and n8
     },
     getNode: () => ({ name: 'mittwald', type: 'CUSTOM.mittwald', typeVersion: 1, parameters: {} }),
     helpers: {
-      httpRequestWithAuthentication: async (type, options) => {
-        authenticated.push(type);
-        const signed = await new MittwaldApi().authenticate(credentials, options);
-        const response = await fetch(signed.url, { method: signed.method, headers: signed.headers, body: signed.body });
+      httpRequest: async (options) => {
+        sent.push(options);
+        const response = await fetch(options.url, { method: options.method, headers: options.headers, body: options.body });
         return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: Buffer.from(await response.arrayBuffer()) };
       },
+      httpRequestWithAuthentication: async () => assert.fail('a header credential needs no per-request authentication'),
     },
   };
   const page = await node.methods.listSearch.searchProjects.call(context, '', undefined);
   assert.equal(page.results.length, 2);
   assert.equal(page.paginationToken, '2');
-  assert.deepEqual(authenticated, ['mittwaldApi']);
+  // The headers are exactly what the credential class's own `authenticate` adds.
+  const signed = await new MittwaldApi().authenticate(credentials, { headers: {} });
+  for (const [name, value] of Object.entries(signed.headers)) assert.equal(sent[0].headers[name], value);
   assert.equal(mock.requests.at(-1).headers['x-access-token'], credentials.apiToken);
 });
