@@ -8,8 +8,22 @@
 // bench/devlikeapro/load-node.cjs repeats that node's load steps on our copy of the spec. If installing or
 // running it fails, the bench says why and goes on with our own figures.
 //
+// Then, concurrency (bench/n8n-throughput.mjs, bench/plain-concurrency.mjs, loopback server bench/paced.mjs):
+//   - in a real n8n 2.8.4 (tests/e2e/n8n-harness.mjs; installed there on demand like `npm test` does):
+//     Manual Trigger → Code (1,000 items) → node against a server answering after 20 ms, for this
+//     package's mittwald Get Article, n8n's HTTP Request node v4.2 and the generated declarative node
+//     (bench/devlikeapro/n8n/): node time, most requests in flight, peak RSS of the n8n process, ratios;
+//     then 200 items against a rate-limited server (leaky bucket, 429 + Retry-After): failed items, 429s;
+//   - in plain JS: 2,000 items at 0 and 20 ms latency, execute() beside fetch loops (10 and all in
+//     flight); and the per-item compute of the module against a bare JS loop, in µs per item.
+// These print figures; nothing here fails on a figure.
+//
 // Environment: BENCH_RUNS (fresh processes per startup figure, default 15), BENCH_ITEMS (default 200),
-// BENCH_NO_GENERATED=1 (leave the generated node out, e.g. offline without bench/devlikeapro/node_modules).
+// BENCH_NO_GENERATED=1 (leave the generated node out, e.g. offline without bench/devlikeapro/node_modules),
+// BENCH_NO_N8N=1 (no n8n runs), BENCH_NO_N8N_INSTALL=1 (n8n runs only if tests/e2e has n8n already),
+// BENCH_NO_RATE_LIMIT=1 (no rate-limited n8n runs), BENCH_NO_PLAIN=1 (no plain-JS concurrency figures),
+// BENCH_ONLY_CONCURRENCY=1 (only the concurrency figures), BENCH_N8N_ITEMS (default 1000),
+// BENCH_RATE_ITEMS (default 200), BENCH_PLAIN_ITEMS (default 2000).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,6 +31,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { n8nThroughput } from '../bench/n8n-throughput.mjs';
+import { plainConcurrency } from '../bench/plain-concurrency.mjs';
 import { startMockMarketplace } from '../tests/support/mock-marketplace.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -422,8 +438,25 @@ function prepareGenerated() {
 }
 
 const generated = prepareGenerated();
-const size = sizes(generated);
-const start = startup(generated);
-await throughput();
-await largeAnswer();
-budgets(size, start);
+if (!process.env.BENCH_ONLY_CONCURRENCY) {
+  const size = sizes(generated);
+  const start = startup(generated);
+  await throughput();
+  await largeAnswer();
+  budgets(size, start);
+}
+console.log('concurrency (figures from a loopback server that counts requests in flight; noisy on a busy machine)');
+if (process.env.BENCH_NO_N8N) console.log('n8n: left out (BENCH_NO_N8N is set)');
+else {
+  try {
+    await n8nThroughput({
+      items: Number(process.env.BENCH_N8N_ITEMS ?? 1000),
+      rateItems: Number(process.env.BENCH_RATE_ITEMS ?? 200),
+      rateLimit: !process.env.BENCH_NO_RATE_LIMIT,
+    });
+  } catch (err) {
+    console.log(`n8n: could not measure: ${String(err.message).split('\n').slice(0, 8).join('\n  ')}`);
+  }
+}
+if (process.env.BENCH_NO_PLAIN) console.log('plain JS: left out (BENCH_NO_PLAIN is set)');
+else await plainConcurrency({ pkgDir: pkg, items: Number(process.env.BENCH_PLAIN_ITEMS ?? 2000) });
