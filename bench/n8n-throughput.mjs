@@ -89,7 +89,13 @@ const codeNode = (count) => ({
 const oursNode = (cred, extra = {}) => ({
   name: 'Node',
   type: customType('mittwald'),
-  parameters: { resource: 'Article', operation: 'article-get-article', articleId: ARTICLE_ID },
+  parameters: {
+    resource: 'Article',
+    operation: 'article-get-article',
+    articleId: ARTICLE_ID,
+    // BENCH_CONCURRENCY: try another Request Options → Concurrency than the default.
+    ...(process.env.BENCH_CONCURRENCY ? { requestOptions: { concurrency: Number(process.env.BENCH_CONCURRENCY) } } : {}),
+  },
   credentials: { mittwaldApi: cred },
   ...extra,
 });

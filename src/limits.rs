@@ -113,7 +113,7 @@ const BATCH_INTERVAL: (&str, u64, u64) = ("batchInterval", 0, 3_600_000);
 
 impl Default for PaceSettings {
     fn default() -> Self {
-        PaceSettings { concurrency: 16, batch_size: 0, batch_interval_ms: 0 }
+        PaceSettings { concurrency: 32, batch_size: 0, batch_interval_ms: 0 }
     }
 }
 

@@ -2,9 +2,15 @@
 //! answers, and when the whole run must wait.
 //!
 //! The limit starts low and grows while answers are fine (by one per answer until the first sign of
-//! pressure, then by one per `limit` answers); a 429 or 503 halves it at once. A `Retry-After`
-//! holds every item of the run, not only the one that was told: the others would only be refused too.
-//! Items that already waited (a retry) go first when a slot frees, so nobody is starved.
+//! pressure, then by one per `limit` answers); a 429 or 503 halves it at once. A `Retry-After`, or a
+//! rate-limit header saying nothing is left before a reset, holds every item of the run, not only the
+//! one that was told: the others would only be refused too. Items that already waited (a retry) go
+//! first when a slot frees, so nobody is starved.
+//!
+//! A service that refuses by rate (a leaky bucket) is also met by spacing: from two refusals and the
+//! answers accepted between them the run learns how many requests per second get through, and starts
+//! requests no faster than that, creeping faster by a little per accepted answer to find out whether
+//! more is allowed.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -37,6 +43,12 @@ pub struct Pace<'h> {
     queue: RefCell<Vec<(Ticket, Option<Waker>)>>,
     tickets: Cell<u64>,
     most_in_flight: Cell<u64>,
+    /// Least time between two request starts, learnt from refusals (0: none learnt).
+    spacing_ms: Cell<f64>,
+    last_start: Cell<u64>,
+    /// When the last 429 came, and how many answers were accepted since.
+    refused_at: Cell<Option<u64>>,
+    accepted_since: Cell<u64>,
 }
 
 impl<'h> Pace<'h> {
@@ -53,6 +65,10 @@ impl<'h> Pace<'h> {
             queue: RefCell::new(Vec::new()),
             tickets: Cell::new(0),
             most_in_flight: Cell::new(0),
+            spacing_ms: Cell::new(0.0),
+            last_start: Cell::new(0),
+            refused_at: Cell::new(None),
+            accepted_since: Cell::new(0),
         }
     }
 
@@ -69,10 +85,16 @@ impl<'h> Pace<'h> {
         let mut waiting = Waiting { pace: self, key, done: false };
         // The first in line sleeps out a pause; everyone behind it waits for their turn.
         while !(&mut waiting).await {
-            let pause = self.paused_until.get().saturating_sub(self.host.now_ms());
+            let pause = self.ready_at().saturating_sub(self.host.now_ms());
             self.host.sleep(pause).await;
         }
         Slot { pace: self }
+    }
+
+    /// When the next request may start: after any pause, and a learnt spacing after the last start.
+    fn ready_at(&self) -> u64 {
+        let spaced = self.last_start.get().saturating_add(self.spacing_ms.get() as u64);
+        self.paused_until.get().max(if self.spacing_ms.get() > 0.0 { spaced } else { 0 })
     }
 
     /// Whether the run is paused for at least `ms` from now.
@@ -81,24 +103,35 @@ impl<'h> Pace<'h> {
     }
 
     fn paused(&self) -> bool {
-        self.paused_until.get() > self.host.now_ms()
+        self.ready_at() > self.host.now_ms()
     }
 
-    /// What an answer says about the service's load: 429/503 shrink the limit, `retry_after_ms` (or,
-    /// for a 429 without one, `fallback_ms`) pauses the run.
-    pub fn observe(&self, status: u16, retry_after_ms: Option<u64>, fallback_ms: u64) {
+    fn pause_for(&self, ms: u64) {
+        let until = self.host.now_ms().saturating_add(ms);
+        self.paused_until.set(self.paused_until.get().max(until));
+    }
+
+    /// What an answer says about the service's load: 429/503 shrink the limit; `retry_after_ms` (or,
+    /// for a 429 without one, `fallback_ms`) pauses the run, and so does `exhausted_ms`, the time until
+    /// a rate limit that says nothing is left resets.
+    pub fn observe(&self, status: u16, retry_after_ms: Option<u64>, fallback_ms: u64, exhausted_ms: Option<u64>) {
+        let now = self.host.now_ms();
         match status {
             429 | 503 => {
                 self.pressed.set(true);
                 self.credit.set(0);
                 self.limit.set((self.limit.get() / 2).max(1));
-                let pause = retry_after_ms.or((status == 429).then_some(fallback_ms));
-                if let Some(ms) = pause {
-                    let until = self.host.now_ms().saturating_add(ms);
-                    self.paused_until.set(self.paused_until.get().max(until));
+                if let Some(ms) = retry_after_ms.or((status == 429).then_some(fallback_ms)) {
+                    self.pause_for(ms);
+                }
+                if status == 429 {
+                    self.learn_rate(now);
                 }
             }
             200..=399 => {
+                self.accepted_since.set(self.accepted_since.get() + 1);
+                // Creep faster, to find out whether the service allows more than it did.
+                self.spacing_ms.set(self.spacing_ms.get() * 0.98);
                 if self.pressed.get() {
                     let credit = self.credit.get() + 1;
                     if credit >= self.limit.get() {
@@ -113,6 +146,21 @@ impl<'h> Pace<'h> {
             }
             _ => {}
         }
+        if let Some(ms) = exhausted_ms {
+            self.pause_for(ms);
+        }
+    }
+
+    /// Between this refusal and the one before, `accepted_since` answers got through: that is the rate
+    /// the service allows.
+    fn learn_rate(&self, now: u64) {
+        if let (Some(before), accepted) = (self.refused_at.get(), self.accepted_since.get()) {
+            if accepted > 0 && now > before {
+                self.spacing_ms.set(((now - before) as f64 / accepted as f64).min(60_000.0));
+            }
+        }
+        self.refused_at.set(Some(now));
+        self.accepted_since.set(0);
     }
 
     fn grow(&self) {
@@ -171,6 +219,7 @@ impl Future for Waiting<'_, '_> {
                 self.done = true;
                 let in_flight = pace.in_flight.get() + 1;
                 pace.in_flight.set(in_flight);
+                pace.last_start.set(pace.host.now_ms());
                 pace.most_in_flight.set(pace.most_in_flight.get().max(in_flight));
                 // The next in line may fit too.
                 pace.wake_first();

@@ -108,8 +108,10 @@ pub async fn send(
         let exchanged = transport::exchange(host, &outgoing).await;
         drop(slot);
         if let Ok(response) = &exchanged {
-            let asked = requested_wait(response, host.now_ms()).map(|ms| ms.min(policy.max_delay_ms));
-            pace.observe(response.status, asked, policy.backoff(attempt));
+            let cap = |ms: u64| ms.min(policy.max_delay_ms);
+            let asked = requested_wait(response, host.now_ms()).map(cap);
+            let exhausted = rate_limit_reset(response, host.now_ms()).map(cap);
+            pace.observe(response.status, asked, policy.backoff(attempt), exhausted);
         }
         let wait = match exchanged {
             Ok(response) => match retry_wait(policy, request, &response, attempt, host.now_ms()) {
@@ -186,6 +188,24 @@ fn requested_wait(response: &Response, now_ms: u64) -> Option<u64> {
             Some(at.saturating_sub(now).saturating_mul(1000))
         }
     }
+}
+
+/// How long until a rate limit resets, when the answer says none is left (`X-RateLimit-Remaining: 0`
+/// with `X-RateLimit-Reset`, or the IETF draft's `RateLimit-Remaining` / `RateLimit-Reset`): seconds
+/// from now, or a Unix time (measured against the answer's `Date`, else our clock).
+fn rate_limit_reset(response: &Response, now_ms: u64) -> Option<u64> {
+    let header = |names: &[&str]| names.iter().find_map(|name| response.header(name)).map(str::trim);
+    let remaining = header(&["x-ratelimit-remaining", "ratelimit-remaining", "x-rate-limit-remaining"])?;
+    if remaining.parse::<u64>().ok()? > 0 {
+        return None;
+    }
+    let reset = header(&["x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset"])?.parse::<u64>().ok()?;
+    // Seconds from now are small numbers; Unix times are past 2001.
+    if reset < 1_000_000_000 {
+        return Some(reset.saturating_mul(1000));
+    }
+    let now = response.header("date").and_then(parse_http_date).unwrap_or(now_ms / 1000);
+    Some(reset.saturating_sub(now).saturating_mul(1000))
 }
 
 #[cfg(test)]

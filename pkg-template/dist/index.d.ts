@@ -109,7 +109,7 @@ export interface ExecuteOptions {
   /** Return All stops with an error after this many results. Default 100000. */
   maxItems?: number;
   /**
-   * Most items in progress at once for the whole run. 1–100, default 16. Requests in flight follow an
+   * Most items in progress at once for the whole run. 1–100, default 32. Requests in flight follow an
    * adaptive limit up to this, which shrinks on 429/503; output order is input order whatever it is.
    */
   concurrency?: number;

@@ -18,7 +18,7 @@ const N = 30;
 const LATENCY = 20;
 const CONCURRENCY = 4;
 /** The contract's default `concurrency`. */
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 const K429 = 10;
 
 const ARTICLES = articleIds(N);

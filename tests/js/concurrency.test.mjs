@@ -21,7 +21,7 @@ import { EXT } from '../support/fixtures.mjs';
 
 const LATENCY = 20;
 /** The contract's default `concurrency`. */
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 32;
 
 let mp;
 before(async () => {
@@ -90,7 +90,7 @@ const customerOf = (r) => r.json?.customerId;
 // ---------------------------------------------------------------------------------------------------
 // parallelism within the limit
 
-test('default: 40 items at 20 ms run in parallel (>1, <= 16 in flight) in well under the sequential time', async (t) => {
+test('default: 40 items at 20 ms run in parallel (>1, <= 32 in flight) in well under the sequential time', async (t) => {
   const srv = await server(t, { latency: LATENCY });
   const ids = articleIds(40);
   const { value: out, ms } = await timed(run(srv, getArticleParams(ids)));
