@@ -74,10 +74,82 @@ pub struct ExecuteResult {
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemOut {
-    pub json: Value,
+    pub json: OutJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binary: Option<BinaryOut>,
     pub paired_item: PairedItem,
+}
+
+/// An output item's JSON: built here, or a vendor's answer passed on as the text it came as (valid JSON,
+/// an object, without escapes or secrets in it), which spares parsing it into a tree and writing it
+/// out again. `ExecuteResult::to_json` writes such text as it is.
+#[derive(Debug)]
+pub enum OutJson {
+    Value(Value),
+    Raw(String),
+}
+
+impl OutJson {
+    /// The JSON as a value (a passed-on answer is parsed).
+    pub fn value(&self) -> Value {
+        match self {
+            OutJson::Value(value) => value.clone(),
+            OutJson::Raw(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        }
+    }
+}
+
+impl PartialEq for OutJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl From<Value> for OutJson {
+    fn from(value: Value) -> Self {
+        OutJson::Value(value)
+    }
+}
+
+/// Through serde (tools, tests), a passed-on answer is written from its parsed value: the same JSON.
+impl Serialize for OutJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OutJson::Value(value) => value.serialize(serializer),
+            OutJson::Raw(_) => self.value().serialize(serializer),
+        }
+    }
+}
+
+impl ExecuteResult {
+    /// The result as JSON text, with passed-on answers copied in as they came.
+    pub fn to_json(&self) -> String {
+        fn text<T: Serialize>(value: &T) -> String {
+            serde_json::to_string(value).expect("results serialize")
+        }
+        let mut out = String::from(r#"{"items":["#);
+        for (at, item) in self.items.iter().enumerate() {
+            if at > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"json":"#);
+            match &item.json {
+                OutJson::Raw(raw) => out.push_str(raw),
+                OutJson::Value(value) => out.push_str(&text(value)),
+            }
+            if let Some(binary) = &item.binary {
+                out.push_str(r#","binary":"#);
+                out.push_str(&text(binary));
+            }
+            out.push_str(r#","pairedItem":"#);
+            out.push_str(&text(&item.paired_item));
+            out.push('}');
+        }
+        out.push_str(r#"],"error":"#);
+        out.push_str(&text(&self.error));
+        out.push('}');
+        out
+    }
 }
 
 /// A file as it crosses the boundary: n8n's binary-data fields in the JSON, and `file`, the index of

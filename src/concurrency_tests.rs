@@ -57,7 +57,7 @@ fn id_of(request: &crate::host::Outgoing) -> String {
 }
 
 fn ids(result: &ExecuteResult) -> Vec<String> {
-    result.items.iter().map(|i| i.json["id"].as_str().unwrap_or("-").to_string()).collect()
+    result.items.iter().map(|i| i.json.value()["id"].as_str().unwrap_or("-").to_string()).collect()
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn a_leaky_bucket_is_met_without_failing_an_item_and_without_a_429_storm() {
     });
     let result = run(&host, items("make", 200, json!({})), json!({}));
     assert_eq!(result.error, None);
-    assert!(result.items.iter().all(|i| i.json.get("error").is_none()));
+    assert!(result.items.iter().all(|i| i.json.value().get("error").is_none()));
     let log = host.log();
     assert_eq!(log.iter().filter(|t| t.status == 200).count(), 200, "each POST carried out once");
     let refused = log.iter().filter(|t| t.status == 429).count();
@@ -173,7 +173,7 @@ fn continue_on_fail_gives_one_output_per_item_in_place() {
     assert_eq!(result.items.len(), 10);
     for (index, item) in result.items.iter().enumerate() {
         assert_eq!(item.paired_item.item, index);
-        assert_eq!(item.json.get("error").is_some(), index == 3 || index == 7);
+        assert_eq!(item.json.value().get("error").is_some(), index == 3 || index == 7);
     }
 }
 
@@ -217,7 +217,7 @@ fn return_all_reads_pages_ahead_once_the_total_is_known_and_keeps_their_order() 
     });
     let request = json!({ "node": "demo", "items": [{ "parameters": { "resource": "thing", "operation": "list", "returnAll": true } }] });
     let result = host.run(execute(&registry, ExecuteRequest::from_json(request).unwrap(), &host));
-    let values: Vec<u64> = result.items.iter().map(|i| i.json["value"].as_u64().unwrap()).collect();
+    let values: Vec<u64> = result.items.iter().map(|i| i.json.value()["value"].as_u64().unwrap()).collect();
     assert_eq!(values, (0..95).collect::<Vec<_>>());
     assert_eq!(host.log().len(), 10, "each page once");
     assert!(host.most_in_flight() > 1, "pages after the first are read together");

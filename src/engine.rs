@@ -12,7 +12,7 @@ use std::task::Poll;
 
 use serde_json::{json, Value};
 
-use crate::boundary::{ExecuteRequest, ExecuteResult, ItemIn, ItemOut};
+use crate::boundary::{ExecuteRequest, ExecuteResult, ItemIn, ItemOut, OutJson};
 use crate::credential::{Credential, Values};
 use crate::error::NodeError;
 use crate::host::{Host, LocalFuture};
@@ -20,7 +20,7 @@ use crate::limits::Limits;
 use crate::limits::PaceSettings;
 use crate::node::{Expect, Input, Node, Plan, Poll as PollPlan, Polled};
 use crate::options;
-use crate::output::{error_json, file_of, Out};
+use crate::output::{answer_of, error_json, file_of, Out};
 use crate::pace::Pace;
 use crate::paginator::{collect, items_of};
 use crate::params::Params;
@@ -39,7 +39,10 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
     let secrets = secrets.into_inner();
     let mut files = 0;
     for item in &mut result.items {
-        redact_value(&mut item.json, &secrets);
+        // A passed-on answer was let through only without secrets in it.
+        if let OutJson::Value(json) = &mut item.json {
+            redact_value(json, &secrets);
+        }
         if let Some(binary) = &mut item.binary {
             redact_text(&mut binary.file_name, &secrets);
             binary.file = files;
@@ -101,7 +104,9 @@ async fn run(
             return Err(error.clone());
         }
     }
-    let outcomes = drive(&session, plans, &settings, request.continue_on_fail).await?;
+    // All items are prepared: the secrets are all known (a copy, as nothing may hold the cell across awaits).
+    let secrets = secrets.borrow().clone();
+    let outcomes = drive(&session, plans, &settings, request.continue_on_fail, &secrets).await?;
     let mut output = Vec::with_capacity(outcomes.len());
     for (index, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
@@ -126,6 +131,7 @@ async fn drive<'a>(
     plans: Vec<Result<(Plan, Limits), NodeError>>,
     settings: &PaceSettings,
     continue_on_fail: bool,
+    secrets: &'a [String],
 ) -> Result<Vec<Outcome>, NodeError> {
     let host = session.host;
     let count = plans.len();
@@ -166,7 +172,7 @@ async fn drive<'a>(
             }
             let Some((index, (plan, limits))) = waiting.pop_front() else { break };
             let budget = Rc::new(Budget::new(host, limits));
-            let work = run_item(session, plan, index, budget.clone());
+            let work = run_item(session, plan, index, budget.clone(), secrets);
             running.push(Running { index, budget, work });
             in_batch += 1;
             progressed = true;
@@ -230,6 +236,7 @@ fn stopped(error: NodeError, outcomes: &[Option<Outcome>], effects: &[bool]) -> 
             .iter()
             .map(move |out| match out {
                 Out::Json(json) => json!({ "item": index, "json": json }),
+                Out::Raw(raw) => json!({ "item": index, "json": OutJson::Raw(raw.clone()).value() }),
                 Out::File(file) => json!({ "item": index, "json": { "fileName": file.file_name } }),
             })
         })
@@ -305,14 +312,26 @@ fn holds_broken_text(value: &Value) -> bool {
     }
 }
 
-fn run_item<'a>(session: &'a Session<'a>, plan: Plan, index: usize, budget: Rc<Budget>) -> LocalFuture<'a, Outcome> {
+fn run_item<'a>(
+    session: &'a Session<'a>,
+    plan: Plan,
+    index: usize,
+    budget: Rc<Budget>,
+    secrets: &'a [String],
+) -> LocalFuture<'a, Outcome> {
     Box::pin(async move {
         let plan = session.load_files(plan, index).await.map_err(|e| e.at_item(index))?;
-        interpret(session, plan, &budget).await.map_err(|e| e.at_item(index))
+        interpret(session, plan, &budget, secrets).await.map_err(|e| e.at_item(index))
     })
 }
 
-fn interpret<'b>(session: &'b Session<'b>, plan: Plan, budget: &'b Budget) -> LocalFuture<'b, Outcome> {
+/// `secrets`: what must not be passed on unredacted (an answer holding one is read, not passed on).
+fn interpret<'b>(
+    session: &'b Session<'b>,
+    plan: Plan,
+    budget: &'b Budget,
+    secrets: &'b [String],
+) -> LocalFuture<'b, Outcome> {
     // Boxed: a `Then` step runs the plan its answer produced.
     Box::pin(async move {
         let (request, expect) = match plan {
@@ -321,6 +340,17 @@ fn interpret<'b>(session: &'b Session<'b>, plan: Plan, budget: &'b Budget) -> Lo
         };
         let json = |values: Vec<Value>| values.into_iter().map(Out::Json).collect();
         match expect {
+            Expect::Answer => {
+                let response = session.send(&request, budget).await?;
+                match answer_of(&response, secrets) {
+                    Ok(out) => Ok(vec![out]),
+                    Err(error) if !request.method.is_idempotent() => {
+                        let what = format!("{} {}", request.method.as_str(), request.path);
+                        Err(error.after_side_effect(&what, Value::String(crate::error::snippet(&response.text()))))
+                    }
+                    Err(error) => Err(error),
+                }
+            }
             Expect::Item(shape) => Ok(vec![Out::Json(shape(session.send_json(&request, budget).await?.1)?)]),
             Expect::List(None) => items_of(&mut session.send(&request, budget).await?.json()?, "").map(json),
             Expect::List(Some(paging)) => collect(session, &request, &paging, budget).await.map(json),
@@ -329,7 +359,7 @@ fn interpret<'b>(session: &'b Session<'b>, plan: Plan, budget: &'b Budget) -> Lo
                 // What a create answered is kept, so a failing follow-up can say it happened.
                 let created = effect.map(|what| (what, answer.clone()));
                 let outcome = match next(answer) {
-                    Ok(plan) => interpret(session, plan, budget).await,
+                    Ok(plan) => interpret(session, plan, budget, secrets).await,
                     Err(error) => Err(error),
                 };
                 outcome.map_err(|error| match created {
@@ -471,7 +501,7 @@ mod tests {
         let items = json!([get("a"), get(""), get("b")]);
         let result = block_on(execute(&registry(), request(items, true), &host));
         assert_eq!(result.error, None);
-        let out: Vec<_> = result.items.iter().map(|i| (i.paired_item.item, i.json.clone())).collect();
+        let out: Vec<_> = result.items.iter().map(|i| (i.paired_item.item, i.json.value())).collect();
         assert_eq!(out[0], (0, json!({"id": "a"})));
         assert_eq!(out[1].0, 1);
         assert!(out[1].1["error"].as_str().unwrap().contains("Thing ID"));
@@ -496,7 +526,7 @@ mod tests {
         ]);
         let items = json!([{ "parameters": { "resource": "thing", "operation": "list", "returnAll": true } }]);
         let result = block_on(execute(&registry(), request(items, false), &host));
-        let values: Vec<_> = result.items.iter().map(|i| i.json["value"].clone()).collect();
+        let values: Vec<_> = result.items.iter().map(|i| i.json.value()["value"].clone()).collect();
         assert_eq!(values, [json!(1), json!(2), json!(3)]);
         let urls: Vec<_> = host.sent().iter().map(|o| o.url.clone()).collect();
         assert_eq!(urls, ["http://demo.test/things?limit=2&skip=0", "http://demo.test/things?limit=2&skip=1"]);
@@ -532,7 +562,7 @@ mod tests {
             MockHost::reply(200, &[], r#"{"id":"t1","state":"ready"}"#),
         ]);
         let result = block_on(execute(&registry(), request(make(1000), false), &host));
-        assert_eq!(result.items[0].json["state"], "ready");
+        assert_eq!(result.items[0].json.value()["state"], "ready");
         let methods: Vec<_> = host.sent().iter().map(|o| o.method.as_str()).collect();
         assert_eq!(methods, ["POST", "GET", "GET", "GET", "GET"]);
         assert_eq!(host.sleeps(), vec![100, 150, 200]);
@@ -555,7 +585,7 @@ mod tests {
     }
 
     fn values(result: &ExecuteResult) -> Vec<Value> {
-        result.items.iter().map(|i| i.json["value"].clone()).collect()
+        result.items.iter().map(|i| i.json.value()["value"].clone()).collect()
     }
 
     #[test]
@@ -611,7 +641,7 @@ mod tests {
         let mut run = request(make(1000), true);
         run.retry = RetryPolicy { max_retries: 0, ..RetryPolicy::default() };
         let result = block_on(execute(&registry(), run, &host));
-        let item = &result.items[0].json;
+        let item = &result.items[0].json.value();
         assert_eq!(item["error"], "maintenance");
         assert_eq!(item["created"], json!({ "id": "t1", "state": "new" }));
         assert_eq!(item["possiblyCarriedOut"], true);
@@ -674,7 +704,34 @@ mod tests {
         let host = MockHost::new(vec![]);
         let items = json!([{ "json": { "a": 1 }, "parameters": { "resource": "thing", "operation": "echo" } }]);
         let result = block_on(execute(&registry(), request(items, false), &host));
-        assert_eq!(result.items[0].json, json!({ "a": 1 }));
+        assert_eq!(result.items[0].json.value(), json!({ "a": 1 }));
         assert!(host.sent().is_empty());
+    }
+
+    #[test]
+    fn answers_pass_through_as_they_came_unless_they_could_hold_a_secret() {
+        let run = |body: &str| {
+            let host = MockHost::new(vec![MockHost::reply(200, &[], body)]);
+            let result = block_on(execute(&registry(), request(json!([get("a")]), false), &host));
+            result.items.into_iter().next().unwrap()
+        };
+        let out = run(r#"{"id":"a","n":[1,{"b":null}]}"#);
+        assert!(matches!(out.json, OutJson::Raw(_)), "passed on as its text");
+        let result = ExecuteResult { items: vec![out], error: None };
+        assert_eq!(
+            result.to_json(),
+            r#"{"items":[{"json":{"id":"a","n":[1,{"b":null}]},"pairedItem":{"item":0}}],"error":null}"#
+        );
+        let through_serde: Value = serde_json::from_str(&serde_json::to_string(&result).unwrap()).unwrap();
+        assert_eq!(through_serde, serde_json::from_str::<Value>(&result.to_json()).unwrap());
+
+        // The token in it, plainly or spelled with an escape, is read and redacted.
+        assert_eq!(run(r#"{"echo":"sekret-token"}"#).json.value(), json!({ "echo": "[redacted]" }));
+        assert_eq!(run(r#"{"echo":"\u0073ekret-token"}"#).json.value(), json!({ "echo": "[redacted]" }));
+        // Not an object, or not JSON at all: as before.
+        assert_eq!(run("[1]").json.value(), json!({ "value": [1] }));
+        let host = MockHost::new(vec![MockHost::reply(200, &[], "{\"id\": ")]);
+        let result = block_on(execute(&registry(), request(json!([get("a")]), false), &host));
+        assert!(result.error.unwrap().message.starts_with("The service answered with something that is not JSON"));
     }
 }

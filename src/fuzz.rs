@@ -1087,8 +1087,8 @@ fn check_result(
             return Err(format!("output {at} (item {paired}) comes after an output of item {previous}"));
         }
         previous = paired;
-        if !item.json.is_object() {
-            return Err(format!("output {at} is not an object: {}", snippet(&item.json.to_string())));
+        if !item.json.value().is_object() {
+            return Err(format!("output {at} is not an object: {}", snippet(&item.json.value().to_string())));
         }
     }
     let files: Vec<_> = result.items.iter().filter_map(|i| i.binary.as_ref()).collect();
@@ -1460,14 +1460,15 @@ fn fuzz_checks_catch_what_they_are_for() {
         assert!(!missed_surrogate(other, &parse_error(other)), "{other}");
     }
 
-    let output = |item| boundary::ItemOut { json: json!({}), binary: None, paired_item: boundary::PairedItem { item } };
+    let output =
+        |item| boundary::ItemOut { json: json!({}).into(), binary: None, paired_item: boundary::PairedItem { item } };
     let result = |items| ExecuteResult { items, error: None };
     assert!(check_result(&result(vec![output(0), output(1)]), 2, true, true, &[], &[]).is_ok());
     assert!(check_result(&result(vec![output(0)]), 2, true, true, &[], &[]).is_err(), "item 1 lost");
     assert!(check_result(&result(vec![output(2)]), 2, false, true, &[], &[]).is_err(), "paired with no item");
     assert!(check_result(&result(vec![]), 1, false, true, &[], &[]).is_err(), "neither error nor output");
     let leaky = ExecuteResult {
-        items: vec![boundary::ItemOut { json: json!({ "a": "x sekret-token" }), ..output(0) }],
+        items: vec![boundary::ItemOut { json: json!({ "a": "x sekret-token" }).into(), ..output(0) }],
         error: None,
     };
     assert!(check_result(&leaky, 1, false, true, &[], &["sekret-token".into()]).is_err());

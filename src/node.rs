@@ -97,7 +97,9 @@ pub enum Plan {
 }
 
 pub enum Expect {
-    /// One output item from the answer.
+    /// One output item: the answer as it came.
+    Answer,
+    /// One output item from the answer, reshaped.
     Item(Shape),
     /// One output item per element of the answer's array, following pages when asked to.
     List(Option<Paging>),
@@ -126,7 +128,7 @@ pub enum Polled {
 
 impl Plan {
     pub fn item(request: Request) -> Self {
-        Plan::Call { request: Box::new(request), expect: Expect::Item(Box::new(Ok)) }
+        Plan::Call { request: Box::new(request), expect: Expect::Answer }
     }
 
     pub fn shaped(request: Request, shape: impl FnOnce(Value) -> Result<Value, NodeError> + 'static) -> Self {

@@ -2,20 +2,23 @@
 
 use serde_json::{json, Value};
 
-use crate::boundary::{BinaryOut, ItemOut, PairedItem};
+use crate::boundary::{BinaryOut, ItemOut, OutJson, PairedItem};
 use crate::error::NodeError;
 use crate::http::{File, Response};
 
 /// One output of a plan, before it is paired with its input item.
 pub(crate) enum Out {
     Json(Value),
+    /// An answer passed on as the text it came as (see `answer_of`).
+    Raw(String),
     File(File),
 }
 
 impl Out {
     pub(crate) fn into_item(self, item: usize) -> ItemOut {
         let (json, binary) = match self {
-            Out::Json(json) => (as_object(json), None),
+            Out::Json(json) => (OutJson::Value(as_object(json)), None),
+            Out::Raw(raw) => (OutJson::Raw(raw), None),
             Out::File(file) => {
                 let json =
                     json!({ "fileName": file.file_name, "mimeType": file.mime_type, "fileSize": file.data.len() });
@@ -26,11 +29,31 @@ impl Out {
                     mime_type: file.mime_type,
                     file_name: file.file_name,
                 };
-                (json, Some(binary))
+                (OutJson::Value(json), Some(binary))
             }
         };
         ItemOut { json, binary, paired_item: PairedItem { item } }
     }
+}
+
+/// A JSON answer as an output: passed on as its text when that is safe to do without looking inside (an
+/// object, valid JSON, no escapes that could spell a secret, no secret in it), else as a value.
+pub(crate) fn answer_of(response: &Response, secrets: &[String]) -> Result<Out, NodeError> {
+    if let Some(raw) = passable(&response.body, secrets) {
+        return Ok(Out::Raw(raw));
+    }
+    response.json().map(Out::Json)
+}
+
+fn passable(body: &[u8], secrets: &[String]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let object = text.trim_start().starts_with('{');
+    if !object || text.contains('\\') || crate::redact::mentions(text, secrets) {
+        return None;
+    }
+    // Checked to be JSON without building it.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    Some(text.to_string())
 }
 
 /// n8n items are objects; an empty answer is reported as a plain success.

@@ -15,6 +15,11 @@ pub fn redact_text(text: &mut String, secrets: &[String]) {
     }
 }
 
+/// Whether `text` holds any secret long enough to be one.
+pub fn mentions(text: &str, secrets: &[String]) -> bool {
+    secrets.iter().any(|s| s.len() >= MIN_SECRET_LEN && text.contains(s.as_str()))
+}
+
 pub fn redact_value(value: &mut Value, secrets: &[String]) {
     match value {
         Value::String(text) => redact_text(text, secrets),

@@ -69,7 +69,7 @@ pub async fn execute(request_json: String, host: JsValue) -> Result<JsValue, JsE
         files.push(&Uint8Array::from(binary.data.as_slice()));
     }
     let answer = Object::new();
-    let json = serde_json::to_string(&result).expect("results serialize");
+    let json = result.to_json();
     Reflect::set(&answer, &JsValue::from_str("result"), &JsValue::from_str(&json)).expect("a plain object");
     Reflect::set(&answer, &JsValue::from_str("files"), &files).expect("a plain object");
     Ok(answer.into())
