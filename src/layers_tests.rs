@@ -80,3 +80,28 @@ fn no_module_reaches_back() {
         assert!(!reaches(&graph, module, module, &mut BTreeSet::new()), "{module} is part of a cycle");
     }
 }
+
+#[test]
+fn the_runtime_names_no_marketplace() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let marketplaces: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/nodes"))
+        .unwrap()
+        .filter_map(|e| e.ok().filter(|e| e.path().is_dir()))
+        .map(|e| e.file_name().to_string_lossy().to_lowercase())
+        .collect();
+    assert!(marketplaces.len() >= 3, "nodes/ holds the marketplaces: {marketplaces:?}");
+    for dir in [root.to_string(), format!("{root}/openapi")] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            // The fuzzer drives the real registry; tests may name what they exercise.
+            if path.is_dir() || name == "fuzz.rs" || name.ends_with("tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+            for marketplace in &marketplaces {
+                assert!(!text.contains(marketplace.as_str()), "{name} names {marketplace}");
+            }
+        }
+    }
+}
