@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ARTICLE_ID = 'PS23-PLUS-0004';
 
-const ARTICLE = JSON.stringify({
+/** The article every GET answers (also the answer of the per-item compute bench). */
+export const ARTICLE = JSON.stringify({
   articleId: ARTICLE_ID,
   name: 'proSpace 23 Plus',
   description: 'A managed server with 4 vCPU and 16 GB of RAM',

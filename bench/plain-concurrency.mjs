@@ -6,7 +6,7 @@
 //     with a host whose `request` answers at once, beside a bare JS loop doing the equivalent work
 //     (build the request object, await the host, JSON.parse the answer, make the output item).
 import { createRequire } from 'node:module';
-import { ARTICLE_ID, startPacedServer } from './paced.mjs';
+import { ARTICLE, ARTICLE_ID, startPacedServer } from './paced.mjs';
 
 const TOKEN = 'bench-plain-token';
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -71,15 +71,7 @@ async function throughput(mp, items, latencyMs, log) {
 }
 
 async function compute(mp, items, log) {
-  const body = JSON.stringify({
-    articleId: ARTICLE_ID,
-    name: 'proSpace 23 Plus',
-    description: 'A managed server with 4 vCPU and 16 GB of RAM',
-    orderable: 'full',
-    tags: [{ id: 'server', name: 'Server' }],
-    attributes: [{ key: 'cpu', value: '4' }, { key: 'ram', value: '16' }],
-    prices: [{ amount: 4900, currency: 'EUR', interval: 'month' }],
-  });
+  const body = ARTICLE;
   const answer = { status: 200, headers: { 'content-type': 'application/json' }, body };
   let requests = 0;
   const host = {

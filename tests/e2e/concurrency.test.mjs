@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { runWorkflows, chainWorkflow, itemsNode, customType, PKG_DIR } from './n8n-harness.mjs';
+import { runWorkflows, chainWorkflow, itemsNode, customType, PKG_DIR, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startPacedServer, articleIds, customerIds, countBy, ORDER_PATH, PACED_TOKEN } from '../support/paced-server.mjs';
 import { order, get, EXT } from '../support/fixtures.mjs';
 
@@ -134,14 +134,7 @@ after(async () => {
   await Promise.all(Object.values(servers).map((srv) => srv.close()));
 });
 
-function outcome(id) {
-  const o = outcomes.get(id);
-  assert.ok(o, `workflow ${id} did not run (see the before hook's error)`);
-  return o;
-}
-
-const textOf = (e) => `${e?.message ?? e?.error ?? ''}\n${e?.description ?? ''}`;
-const shown = (v) => JSON.stringify(v)?.slice(0, 1500);
+const outcome = (id) => outcomeOf(outcomes, id);
 const articleOf = (r) => r.articleId ?? decodeURIComponent(r.path.split('/').pop());
 const customerOf = (r) => r.json?.customerId;
 

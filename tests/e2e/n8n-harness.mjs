@@ -79,6 +79,7 @@
 //   - The sqlite DB is left in WAL mode (database.sqlite-wal ≈ 4 MB) — n8n does not close it cleanly.
 //   - Runs in one user folder must be sequential (sqlite + one broker port); separate folders can overlap.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Module } from 'node:module';
@@ -477,3 +478,16 @@ export function itemsNode(name, jsonItems) {
     parameters: { jsCode: `return ${JSON.stringify(jsonItems.map((json) => ({ json })))};` },
   };
 }
+
+/** A workflow's recorded outcome, by id, failing clearly when it did not run. */
+export function outcomeOf(outcomes, id) {
+  const o = outcomes.get(id);
+  assert.ok(o, `workflow ${id} did not run (see the before hook's error)`);
+  return o;
+}
+
+/** An n8n error's message and description, for matching. */
+export const textOf = (e) => `${e?.message ?? e?.error ?? ''}\n${e?.description ?? ''}`;
+
+/** A value, shortened for an assertion message. */
+export const shown = (v) => JSON.stringify(v)?.slice(0, 1500);

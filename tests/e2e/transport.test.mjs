@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, PKG_DIR } from './n8n-harness.mjs';
+import { runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, PKG_DIR, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startHostileServer, json, redirect, hang, ARTICLE, TOKENS } from '../support/hostile-server.mjs';
 import { EXT, order, get } from '../support/fixtures.mjs';
 
@@ -174,14 +174,7 @@ after(async () => {
   await Promise.all(Object.values(servers).map((srv) => srv.close()));
 });
 
-function outcome(id) {
-  const o = outcomes.get(id);
-  assert.ok(o, `workflow ${id} did not run (see the before hook's error)`);
-  return o;
-}
-
-const textOf = (e) => `${e?.message ?? e?.error ?? ''}\n${e?.description ?? ''}`;
-const shown = (v) => JSON.stringify(v)?.slice(0, 1500);
+const outcome = (id) => outcomeOf(outcomes, id);
 const methods = (requests) => requests.map((r) => `${r.method} ${r.path}`);
 
 /** The node failed (no continue-on-fail): n8n exits 1 and the node's run carries the error. */
