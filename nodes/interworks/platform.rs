@@ -233,7 +233,7 @@ mod tests {
         assert!(host.sent().is_empty(), "Verify Platform Call must not send anything");
         match result.error {
             Some(error) => Err(error),
-            None => Ok(result.items[0].json.clone()),
+            None => Ok(result.items[0].json.value()),
         }
     }
 

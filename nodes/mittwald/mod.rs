@@ -213,8 +213,9 @@ mod spec_tests {
         let body = sent[0].body.clone().unwrap();
         let head = b"filename=\"invoice.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\x25\x50\xff\x00\x0a\r\n";
         assert!(body.windows(head.len()).any(|w| w == head), "{}", String::from_utf8_lossy(&body));
-        assert_eq!(result.items[0].json["id"], "f-1");
-        let error = result.items[1].json["error"].as_str().unwrap();
+        assert_eq!(result.items[0].json.value()["id"], "f-1");
+        let json = result.items[1].json.value();
+        let error = json["error"].as_str().unwrap();
         assert!(error.contains("\"data\", which the input item lacks (it has: other)"), "{error}");
     }
 

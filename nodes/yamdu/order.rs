@@ -508,7 +508,7 @@ mod tests {
         ];
         let (result, host) = execute(params, replies);
         assert_eq!(result.error, None);
-        let out = &result.items[0].json;
+        let out = &result.items[0].json.value();
         assert_eq!((out["state"].as_str(), out["order_hash"].as_str()), (Some("packed"), Some(HASH)));
         assert_eq!(out["admin_user_access_token"], "[redacted]");
         let get = format!("GET http://y/api/orders/{HASH}");
@@ -524,14 +524,14 @@ mod tests {
             with_wait(json!({ "operation": "create", "product": "s" })),
             vec![MockHost::reply(201, &[], &packed)],
         );
-        assert_eq!(result.items[0].json["state"], "packed");
+        assert_eq!(result.items[0].json.value()["state"], "packed");
         assert_eq!(sent(&host), ["POST http://y/api/orders"]);
         let (result, host) = execute(
             json!({ "operation": "get", "orderHash": HASH }),
             vec![MockHost::reply(200, &[], &order("packing"))],
         );
         assert_eq!(
-            result.items[0].json,
+            result.items[0].json.value(),
             json!({ "order_hash": HASH, "state": "packing", "product": "s", "admin_user_access_token": "[redacted]" })
         );
         assert!(host.sleeps().is_empty());
@@ -561,7 +561,7 @@ mod tests {
         let mut returning = get;
         returning["needHuman"] = json!("return");
         let (result, _) = execute(returning, vec![MockHost::reply(200, &[], &order("need_human"))]);
-        assert_eq!(result.items[0].json["state"], "need_human");
+        assert_eq!(result.items[0].json.value()["state"], "need_human");
     }
 
     #[test]
