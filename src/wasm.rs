@@ -254,17 +254,10 @@ extern "C" {
 /// transport decides), an abort signal ending the attempt at its timeout, body included, and the body
 /// read in chunks so an answer over the size limit is dropped before it is all in memory.
 async fn fetch(request: &Outgoing) -> Result<Response, Failure> {
-    // Aborted by the shared watchdog at the attempt's time, body included: cheaper than a timeout
-    // signal of its own, and the abort stops the connection as well.
-    let controller = web_sys::AbortController::new().map_err(|e| failure_of(&e))?;
-    let expiry = watchdog::Expiry::after(request.timeout_ms);
-    match first_of(fetch_with(request, &controller.signal()), expiry).await {
-        Either::Left(result) => result,
-        Either::Right(()) => {
-            controller.abort();
-            Err(Failure::new(Cause::Timeout, "no complete answer in time"))
-        }
-    }
+    // A timeout signal ends the attempt, body included, and stops the connection. (Not the shared
+    // watchdog: its timer would keep this instance, and a large answer's memory, alive until it fires.)
+    let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms.min(u64::from(u32::MAX)) as u32);
+    fetch_with(request, &signal).await
 }
 
 async fn fetch_with(request: &Outgoing, signal: &web_sys::AbortSignal) -> Result<Response, Failure> {
@@ -453,8 +446,13 @@ mod watchdog {
         }
     }
 
+    /// The longest a timer is set for: a pending timer keeps this instance alive (and so its memory,
+    /// after a large answer), so it is re-armed in steps rather than set once for a minute.
+    const STEP_MS: u64 = 1_000;
+
     /// Makes sure a timer goes off no later than `due`.
     fn arm(due: u64) {
+        let due = due.min(now().saturating_add(STEP_MS));
         if ARMED.with(Cell::get).is_some_and(|at| at <= due) {
             return;
         }
