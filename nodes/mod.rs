@@ -1,16 +1,47 @@
-//! The marketplaces. A new one is a folder here plus one line in `registry`.
+//! The marketplaces. A new one is a folder here, a feature in Cargo.toml, and one entry in
+//! `marketplaces` (plus its n8n package skeleton in pkg-template/).
 
+#[cfg(feature = "interworks")]
 mod interworks;
+#[cfg(feature = "mittwald")]
 mod mittwald;
+#[cfg(feature = "yamdu")]
 mod yamdu;
 
+use crate::credential::Credential;
+use crate::node::Node;
 use crate::registry::Registry;
 
+/// One marketplace (its folder's and its cargo feature's name), its nodes and its credentials.
+pub struct Marketplace {
+    pub name: &'static str,
+    pub nodes: Vec<Node>,
+    pub credentials: Vec<Credential>,
+}
+
+/// The marketplaces this build carries.
+pub fn marketplaces() -> Vec<Marketplace> {
+    vec![
+        #[cfg(feature = "mittwald")]
+        Marketplace { name: "mittwald", nodes: vec![mittwald::node()], credentials: vec![mittwald::credential()] },
+        #[cfg(feature = "interworks")]
+        Marketplace {
+            name: "interworks",
+            nodes: vec![interworks::node()],
+            credentials: vec![interworks::credential()],
+        },
+        #[cfg(feature = "yamdu")]
+        Marketplace { name: "yamdu", nodes: vec![yamdu::node()], credentials: vec![yamdu::credential()] },
+    ]
+}
+
 pub fn registry() -> Registry {
-    Registry {
-        nodes: vec![mittwald::node(), interworks::node(), yamdu::node()],
-        credentials: vec![mittwald::credential(), interworks::credential(), yamdu::credential()],
+    let mut registry = Registry { nodes: Vec::new(), credentials: Vec::new() };
+    for marketplace in marketplaces() {
+        registry.nodes.extend(marketplace.nodes);
+        registry.credentials.extend(marketplace.credentials);
     }
+    registry
 }
 
 #[cfg(test)]

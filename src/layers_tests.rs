@@ -25,7 +25,9 @@ fn uses() -> BTreeMap<String, BTreeSet<String>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     let mut graph = BTreeMap::new();
     let mut files: Vec<_> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).collect();
-    files.extend(std::fs::read_dir(format!("{root}/openapi")).unwrap().map(|e| e.unwrap().path()));
+    for dir in ["openapi", "wasm"] {
+        files.extend(std::fs::read_dir(format!("{root}/{dir}")).unwrap().map(|e| e.unwrap().path()));
+    }
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         if path.extension().is_none_or(|e| e != "rs")
@@ -34,7 +36,12 @@ fn uses() -> BTreeMap<String, BTreeSet<String>> {
         {
             continue;
         }
-        let module = if path.parent().unwrap().ends_with("openapi") { "openapi".to_string() } else { name };
+        let parent = path.parent().unwrap();
+        let module = if parent.ends_with("openapi") || parent.ends_with("wasm") {
+            parent.file_name().unwrap().to_string_lossy().to_string()
+        } else {
+            name
+        };
         let text = std::fs::read_to_string(&path).unwrap();
         // Up to the first test module (`#[cfg(test)]` or `#[cfg(all(test, …))]` before a `mod`).
         let lines: Vec<&str> = text.lines().collect();
@@ -90,7 +97,7 @@ fn the_runtime_names_no_marketplace() {
         .map(|e| e.file_name().to_string_lossy().to_lowercase())
         .collect();
     assert!(marketplaces.len() >= 3, "nodes/ holds the marketplaces: {marketplaces:?}");
-    for dir in [root.to_string(), format!("{root}/openapi")] {
+    for dir in [root.to_string(), format!("{root}/openapi"), format!("{root}/wasm")] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();

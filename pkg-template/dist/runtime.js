@@ -126,7 +126,10 @@ function createInstance() {
       }
     });
   };
-  inst.bindings = require('./glue.js')(wasmNamespace, scheduleMicrotask);
+  // The glue of an n8n package's module sees no global object: this one stands in for it, holding only
+  // what the module looks up on it (js-sys' task queue asks for queueMicrotask).
+  const hostGlobal = Object.freeze({ queueMicrotask: scheduleMicrotask });
+  inst.bindings = require('./glue.js')(wasmNamespace, scheduleMicrotask, hostGlobal);
   enter(inst, () => {
     inst.exports = inst.bindings.initSync({ module: compiledModule() });
     inst.bindings.init((message) => {
