@@ -28,6 +28,8 @@ pub struct Node {
     pub description: &'static str,
     /// File name of the node's SVG, kept beside its code in `nodes/<marketplace>/`.
     pub icon: &'static str,
+    /// Its twin for n8n's dark mode, beside it, if it has one.
+    pub icon_dark: Option<&'static str>,
     pub credential: Option<&'static str>,
     pub default_base_url: Option<&'static str>,
     pub resources: Vec<Resource>,
@@ -262,7 +264,10 @@ impl Node {
         let view = DescriptionView {
             display_name: self.display_name,
             name: self.name,
-            icon: format!("file:{}", self.icon),
+            icon: match self.icon_dark {
+                Some(dark) => json!({ "light": format!("file:{}", self.icon), "dark": format!("file:{dark}") }),
+                None => json!(format!("file:{}", self.icon)),
+            },
             group: ["transform"],
             version: 1,
             subtitle: "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
@@ -307,7 +312,7 @@ impl Node {
 struct DescriptionView<'a> {
     display_name: &'a str,
     name: &'a str,
-    icon: String,
+    icon: Value,
     group: [&'a str; 1],
     version: u8,
     subtitle: &'a str,

@@ -120,6 +120,7 @@ pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::R
         display_name: "Demo",
         description: "",
         icon: "demo.svg",
+        icon_dark: None,
         credential,
         default_base_url: Some("http://demo.test"),
         resources,

@@ -18,6 +18,7 @@ pub fn node() -> Node {
         display_name: "Interworks Cloud",
         description: "Call an Interworks Cloud service-management connector",
         icon: "interworks.svg",
+        icon_dark: Some("interworks.dark.svg"),
         credential: Some("interworksCloudApi"),
         default_base_url: None,
         resources: vec![

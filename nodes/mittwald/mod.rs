@@ -18,6 +18,7 @@ pub fn node() -> Node {
         display_name: "mittwald",
         description: "Order extensions and browse articles in the mittwald mStudio marketplace",
         icon: "mittwald.svg",
+        icon_dark: Some("mittwald.dark.svg"),
         credential: Some("mittwaldApi"),
         default_base_url: Some("https://api.mittwald.de"),
         resources: crate::openapi::resources(

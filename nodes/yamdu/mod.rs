@@ -13,6 +13,7 @@ pub fn node() -> Node {
         display_name: "Webgate Yamdu",
         description: "Order Webgate products (Yamdu) and wait until they are packed",
         icon: "yamdu.svg",
+        icon_dark: Some("yamdu.dark.svg"),
         credential: Some("yamduApi"),
         default_base_url: None,
         resources: vec![Resource { value: "order", name: "Order", operations: vec![order::create(), order::get()] }],
