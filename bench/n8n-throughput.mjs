@@ -18,7 +18,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chainWorkflow, customType, ensureN8n, N8N_BIN, E2E_DIR, PKG_DIR, runWorkflows } from '../tests/e2e/n8n-harness.mjs';
+import { chainWorkflow, customType, ensureN8n, N8N_BIN, E2E_DIR, REPO_ROOT, runWorkflows } from '../tests/e2e/n8n-harness.mjs';
+
+/** The n8n package this bench runs: mittwald's. */
+const PACKAGE_DIR = path.join(REPO_ROOT, 'pkg-n8n', 'n8n-nodes-mittwald-marketplace');
 import { ARTICLE_ID, startPacedServer } from './paced.mjs';
 
 const BENCH_DIR = path.dirname(new URL(import.meta.url).pathname);
@@ -195,7 +198,7 @@ export async function n8nThroughput({ items = 1000, rateItems = 200, rateLimit =
     // so of two folders only the last one's nodes would be known: one folder links to both instead.
     const extensions = mkdtempSync(path.join(os.tmpdir(), 'bench-n8n-ext-'));
     cleanup.push(() => rmSync(extensions, { recursive: true, force: true }));
-    symlinkSync(PKG_DIR, path.join(extensions, 'package'), 'dir');
+    symlinkSync(PACKAGE_DIR, path.join(extensions, 'package'), 'dir');
     if (!generatedWhy) symlinkSync(GENERATED_DIR, path.join(extensions, 'generated'), 'dir');
 
     const byWorkflow = new Map(runs.map((r) => [r.workflowId, r]));

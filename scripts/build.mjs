@@ -21,8 +21,8 @@ const templateDir = path.join(root, 'pkg-template');
 const pkgDir = path.join(root, 'pkg');
 const n8nDir = path.join(root, 'pkg-n8n');
 const buildDir = path.join(root, 'build');
-/** What the library carries; each n8n package carries one of the marketplaces. */
-const LIBRARY_FEATURES = ['mittwald', 'interworks', 'yamdu', 'fetch'];
+/** What the library carries (Cargo.toml: every marketplace, and fetch); each n8n package carries one marketplace. */
+const LIBRARY_FEATURES = ['library'];
 const WASM_TARGET = 'wasm32-unknown-unknown';
 const isWindows = process.platform === 'win32';
 
