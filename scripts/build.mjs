@@ -581,6 +581,9 @@ function main() {
     packages.push(assembleN8n(meta, template.name, outputs, descriptorsOf(all, template.marketplace)));
   }
   packages.forEach(report);
+  // n8n's scanner lints the published tarball; a package it would reject is not a build.
+  const lint = spawnSync(process.execPath, [path.join(root, 'scripts', 'lint-n8n.mjs')], { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) throw new BuildError('an n8n package fails the community-package scanner\'s lint (above)');
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
