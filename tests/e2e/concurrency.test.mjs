@@ -1,4 +1,4 @@
-// End to end: items run concurrently under a real, headless n8n 2.8.4 (the engine contract of issue 9).
+// End to end: items run concurrently under a real, headless n8n (2.8.4, or 2.41.1 with E2E_N8N=latest; the engine contract of issue 9).
 // A Code node makes 30 items; the mittwald node (Get Article, Order Extension) runs them against paced
 // loopback servers (tests/support/paced-server.mjs, 127.0.0.1) that answer after a latency, count the
 // requests in flight and check every request. Each scenario has its own server, so every count belongs to
@@ -7,10 +7,7 @@
 // Run: `npm run build` (repo root), then `node --test tests/e2e/concurrency.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { runWorkflows, chainWorkflow, itemsNode, customType, PKG_DIR, outcomeOf, shown, textOf } from './n8n-harness.mjs';
+import { runWorkflows, chainWorkflow, itemsNode, customType, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startPacedServer, articleIds, customerIds, countBy, ORDER_PATH, PACED_TOKEN } from '../support/paced-server.mjs';
 import { order, get, EXT } from '../support/fixtures.mjs';
 
@@ -98,8 +95,7 @@ function workflows() {
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) throw new Error(`${PKG_DIR}/package.json is missing — run \`npm run build\` first`);
-    descriptor = (await createRequire(import.meta.url)(PKG_DIR).nodes()).find((n) => n.name === 'mittwald');
+    descriptor = nodeDescription('mittwald');
     assert.ok(descriptor, 'the package has a mittwald node');
 
     await startServers();

@@ -3,12 +3,9 @@
 // mock marketplace — accepted with the right token, refused with a clear message otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { PKG_DIR, useN8nModules } from './n8n-harness.mjs';
+import { requireCredentialClass, useN8nModules } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
-const require = createRequire(import.meta.url);
 let mock;
 before(async () => {
   await useN8nModules();
@@ -18,7 +15,8 @@ after(() => mock?.close());
 
 /** What n8n does with `test.request`: `={{$credentials.x}}` filled in, then `authenticate`. */
 async function runCredentialTest(credentials) {
-  const { MittwaldApi } = require(path.join(PKG_DIR, 'dist/credentials/MittwaldApi.credentials.js'));
+  // pkg-n8n/n8n-nodes-mittwald-marketplace/dist/credentials/MittwaldApi.credentials.js
+  const MittwaldApi = requireCredentialClass('n8n-nodes-mittwald-marketplace', 'MittwaldApi');
   const type = new MittwaldApi();
   const declared = type.test.request;
   const fill = (value) => String(value).replace(/^=\{\{\s*\$credentials\.(\w+)\s*\}\}$/, (_, key) => credentials[key]);

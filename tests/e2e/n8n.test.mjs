@@ -1,14 +1,14 @@
-// End to end: a real, headless n8n 2.8.4 loads the built package (`pkg/`) as a custom extension, runs
-// workflows against the local mock marketplace, and we check every node's output and every request the
-// mock received. Run: `npm run build` (repo root), then `node --test tests/e2e/`.
-// The first run on a fresh clone installs n8n into tests/e2e/node_modules (≈ 5 min, 2.3 GB).
+// End to end: a real, headless n8n (2.8.4, or 2.41.1 with E2E_N8N=latest) loads the built n8n packages
+// (`pkg-n8n/`) as custom extensions, runs workflows against the local mock marketplace, and we check every
+// node's output and every request the mock received. Run: `npm run build` (repo root), then
+// `node --test tests/e2e/*.test.mjs` (n8n 2.8.4) or `node tests/e2e-latest/run.mjs` (n8n 2.41.1 on
+// Node 24). The first run on a fresh clone installs n8n into tests/e2e/node_modules (≈ 5 min, 2.3 GB),
+// or into tests/e2e-latest (≈ 5.5 min, 3.0 GB).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ensureN8n, runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, PKG_DIR, REPO_ROOT } from './n8n-harness.mjs';
+import { ensureN8n, runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, nodeDescriptions, REPO_ROOT } from './n8n-harness.mjs';
 
 const MOCK_MODULE = path.join(REPO_ROOT, 'tests', 'support', 'mock-marketplace.mjs');
 
@@ -21,7 +21,7 @@ const INTERWORKS_CRED = { id: 'e2eInterworksCr1', name: 'Interworks (e2e)' };
 
 let mockLib;
 let mock;
-let descriptors; // node name → INodeTypeDescription, from the package itself
+let descriptors; // node name → INodeTypeDescription, from the n8n packages themselves (pkg-n8n/)
 const perWorkflow = new Map(); // workflow id → { result, requests, data }
 let orderedExtension;
 let wantedArticle;
@@ -98,13 +98,8 @@ const paired = (items) => items.map((i) => i.pairedItem);
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) {
-      throw new Error(`${PKG_DIR}/package.json is missing — build the package first: \`npm run build\` in ${REPO_ROOT}`);
-    }
+    descriptors = nodeDescriptions();
     await ensureN8n();
-
-    const pkg = createRequire(import.meta.url)(PKG_DIR);
-    descriptors = new Map((await pkg.nodes()).map((d) => [d.name, d]));
 
     mockLib = await import(pathToFileURL(MOCK_MODULE).href);
     mock = await mockLib.startMockMarketplace();
@@ -343,7 +338,7 @@ test('a vendor 404 under continue-on-fail becomes an error item and the run succ
 
 test('an invalid Extension Id fails the execution by name and sends no request', () => {
   const { result, requests } = outcome('e2eBadParameter1');
-  assert.equal(result.code, 1, 'n8n exits 1 when a node fails');
+  assert.equal(result.code, 1, `n8n exits 1 when a node fails (exit ${result.code}, signal ${result.signal})`);
   assert.equal(result.status, 'error');
   assert.ok(result.error, 'the execution carries an error');
   assert.match(result.error.message, /Extension Id/);

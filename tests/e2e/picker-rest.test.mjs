@@ -1,7 +1,7 @@
 // The "From List" picker of a resource-locator field, called by the REAL n8n the way its editor calls it.
 //
-// A headless `n8n start` (own temp user folder, free loopback ports, the repository's pkg/ as custom
-// extension) is set up through its REST API like a first-time user would: owner sign-up, login (cookie),
+// A headless `n8n start` (own temp user folder, free loopback ports, the repository's pkg-n8n/ as custom
+// extensions) is set up through its REST API like a first-time user would: owner sign-up, login (cookie),
 // a mittwald credential pointing at the mock marketplace. Then the test sends what the editor's
 // ResourceLocator component sends when the list of a resource-locator field opens, scrolls or is filtered:
 //
@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { customType, ensureN8n, freePort, N8N_BIN, n8nEnv, PKG_DIR } from './n8n-harness.mjs';
+import { customType, ensureN8n, EXTENSIONS_DIR, freePort, N8N_BIN, N8N_NODE, N8N_VERSION, n8nEnv, nodeClassPath } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
 const START_TIMEOUT_MS = 60_000;
@@ -53,7 +53,7 @@ function within(promise, ms) {
   return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }
 
-async function startN8nServer({ extensionsDir = PKG_DIR, timeoutMs = START_TIMEOUT_MS } = {}) {
+async function startN8nServer({ extensionsDir = EXTENSIONS_DIR, timeoutMs = START_TIMEOUT_MS } = {}) {
   const started = Date.now();
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-rest-e2e-'));
   const userFolder = path.join(base, 'user');
@@ -69,7 +69,7 @@ async function startN8nServer({ extensionsDir = PKG_DIR, timeoutMs = START_TIMEO
     extra: { N8N_LICENSE_AUTO_RENEW_ENABLED: 'false' },
   });
   // own process group: stopping it also ends the task-runner child n8n forks
-  const child = spawn(process.execPath, [N8N_BIN, 'start'], {
+  const child = spawn(N8N_NODE, [N8N_BIN, 'start'], {
     cwd: base,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -227,8 +227,8 @@ before(ensureN8n, { timeout: 30 * 60_000 });
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'dist', 'nodes', 'Mittwald', 'Mittwald.node.js'))) {
-      throw new Error(`${PKG_DIR} has no built mittwald node (build the package first: npm run build)`);
+    if (!fs.existsSync(nodeClassPath('n8n-nodes-mittwald-marketplace', 'Mittwald'))) {
+      throw new Error(`${EXTENSIONS_DIR} has no built mittwald node (build the packages first: npm run build)`);
     }
     mock = await startMockMarketplace({ maxPageSize: 2 });
     n8n = await startN8nServer();
@@ -260,7 +260,7 @@ after(async () => {
 });
 
 test('n8n serves the mittwald node with a "From List" project field backed by searchProjects', async (t) => {
-  t.diagnostic(`n8n start → REST ready in ${n8n.startMs} ms`);
+  t.diagnostic(`n8n ${N8N_VERSION} start → REST ready in ${n8n.startMs} ms`);
   // what the editor loads before it renders the node's parameters
   const [description] = expectOk('POST /rest/node-types', await api('POST', '/node-types', { nodeInfos: [NODE_TYPE] }));
   assert.equal(description?.name, 'mittwald');

@@ -3,12 +3,9 @@
 // class, answers for every status).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { PKG_DIR, useN8nModules } from './n8n-harness.mjs';
+import { requireCredentialClass, requireNodeClass, useN8nModules } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
-const require = createRequire(import.meta.url);
 let mock;
 before(async () => {
   await useN8nModules();
@@ -17,8 +14,9 @@ before(async () => {
 after(() => mock?.close());
 
 test('the n8n node class serves the same lists through methods.listSearch and n8n\'s request helper', async () => {
-  const { Mittwald } = require(path.join(PKG_DIR, 'dist/nodes/Mittwald/Mittwald.node.js'));
-  const { MittwaldApi } = require(path.join(PKG_DIR, 'dist/credentials/MittwaldApi.credentials.js'));
+  // pkg-n8n/n8n-nodes-mittwald-marketplace/dist/{nodes/Mittwald/Mittwald.node.js, credentials/MittwaldApi.credentials.js}
+  const Mittwald = requireNodeClass('n8n-nodes-mittwald-marketplace', 'Mittwald');
+  const MittwaldApi = requireCredentialClass('n8n-nodes-mittwald-marketplace', 'MittwaldApi');
   const node = new Mittwald();
   assert.deepEqual(Object.keys(node.methods.listSearch).sort(), ['searchArticles', 'searchCustomers', 'searchExtensions', 'searchProjects']);
   const credentials = mock.credentials.mittwald;

@@ -1,4 +1,4 @@
-// End to end: transport safety (redirects and timeouts) under a real, headless n8n 2.8.4. The package's
+// End to end: transport safety (redirects and timeouts) under a real, headless n8n (2.8.4, or 2.41.1 with E2E_N8N=latest). The package's
 // n8n adapter calls n8n's HTTP helpers with disableFollowRedirect and a per-attempt timeout; the module
 // decides what a 3xx means. Each scenario gets its own loopback server (127.0.0.1), so every count below
 // belongs to exactly one node; the redirect targets on "localhost" also listen on ::1 when there is one,
@@ -7,10 +7,7 @@
 // per workflow). Run: `npm run build` (repo root), then `node --test tests/e2e/transport.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, PKG_DIR, outcomeOf, shown, textOf } from './n8n-harness.mjs';
+import { runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startHostileServer, json, redirect, hang, ARTICLE, TOKENS } from '../support/hostile-server.mjs';
 import { EXT, order, get } from '../support/fixtures.mjs';
 
@@ -140,8 +137,7 @@ function workflows() {
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) throw new Error(`${PKG_DIR}/package.json is missing — run \`npm run build\` first`);
-    descriptor = (await createRequire(import.meta.url)(PKG_DIR).nodes()).find((n) => n.name === 'mittwald');
+    descriptor = nodeDescription('mittwald');
     assert.ok(descriptor, 'the package has a mittwald node');
     assert.ok(
       descriptor.properties.some((p) => p.name === 'requestOptions' && p.options?.some((o) => o.name === 'timeout')),

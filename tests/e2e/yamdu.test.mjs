@@ -1,13 +1,10 @@
-// End to end: a real n8n 2.8.4 runs one workflow whose Webgate Yamdu node creates an order and waits until
+// End to end: a real n8n (2.8.4; 2.41.1 with E2E_N8N=latest) runs one workflow whose Webgate Yamdu node creates an order and waits until
 // the stateful mock has packed it (pending → packing → packed). The pauses between the reads are taken by
 // n8n's own sleep helper (the shim hands it to the runtime as the host's sleep).
 // Run: `npm run build` (repo root), then `node --test tests/e2e/yamdu.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { runWorkflow, chainWorkflow, customType, PKG_DIR } from './n8n-harness.mjs';
+import { runWorkflow, chainWorkflow, customType, nodeDescription } from './n8n-harness.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 import { yamduOrder } from '../support/fixtures.mjs';
 
@@ -29,8 +26,7 @@ let run; // { result, requests, orders }
 
 before(
   async () => {
-    if (!fs.existsSync(path.join(PKG_DIR, 'package.json'))) throw new Error(`${PKG_DIR}/package.json is missing — run \`npm run build\` first`);
-    const yamdu = createRequire(import.meta.url)(PKG_DIR).nodes().find((n) => n.name === 'yamdu');
+    const yamdu = nodeDescription('yamdu');
     for (const name of Object.keys(PARAMETERS)) {
       assert.ok(yamdu.properties.some((p) => p.name === name), `the yamdu node declares "${name}" (n8n drops undeclared parameters)`);
     }
