@@ -25,21 +25,17 @@
 //   - Activating a workflow over REST returns before main serves its webhook on n8n 2.41.1 (2.8.4: at
 //     once): wait with waitForProductionWebhook() before calling it.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { EXTENSIONS_DIR, freePort, N8N_BIN, N8N_NODE, n8nEnv } from './n8n-harness.mjs';
+import { spawnGroup, within } from '../support/process-group.mjs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const tail = (text, n = 40) => text.split('\n').slice(-n).join('\n');
 
-/** `promise`'s value, or undefined after `ms` — leaving no timer behind. */
-export function within(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
-}
+export { within };
 
 /** Distinct free loopback ports. */
 async function freePorts(n) {
@@ -53,49 +49,15 @@ async function freePorts(n) {
  * it forks) and keeps its whole output (bounded at 20 MB).
  */
 export function spawnN8n({ name, args, env, cwd }) {
-  const child = spawn(N8N_NODE, [N8N_BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (chunk) => {
-    output += chunk;
-    if (output.length > 20_000_000) output = output.slice(-10_000_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve((exitInfo = { code, signal })));
-    child.once('error', (error) => resolve((exitInfo = { error: String(error) })));
-  });
-  const group = (signal) => {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      /* the group is gone */
-    }
-  };
-  // if the test process ends without stop() (crash, ^C), take n8n with it
-  const killOnExit = () => group('SIGKILL');
-  process.once('exit', killOnExit);
-  let stopping = null;
+  const process = spawnGroup(N8N_NODE, [N8N_BIN, ...args], { cwd, env });
   return {
     name,
-    pid: child.pid,
-    output: () => output,
-    exitInfo: () => exitInfo,
-    exited,
+    pid: process.pid,
+    output: process.output,
+    exitInfo: process.exitInfo,
+    exited: process.exited,
     /** SIGTERM to the group, then (bounded) SIGKILL to whatever is left of it. */
-    stop({ graceMs = 8000 } = {}) {
-      stopping ??= (async () => {
-        if (!exitInfo) {
-          group('SIGTERM');
-          await within(exited, graceMs);
-        }
-        group('SIGKILL');
-        await within(exited, 5000);
-        process.off('exit', killOnExit);
-      })();
-      return stopping;
-    },
+    stop: ({ graceMs = 8000 } = {}) => process.stop({ graceMs }),
   };
 }
 

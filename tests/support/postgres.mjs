@@ -21,6 +21,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.mjs';
+import { spawnGroup } from './process-group.mjs';
 import { aptInstallOnDemand, findExecutable } from './redis.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,11 +103,6 @@ function portAnswers(port, host = '127.0.0.1') {
   });
 }
 
-function within(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Starts a throw-away PostgreSQL cluster on 127.0.0.1 (installing the server first if needed).
  * @param {object} [o]
@@ -163,51 +159,29 @@ async function startServer({ binDir, dataDir, base, port, user, spawnOptions, de
     '-c', 'max_connections=100',
   ];
   // own process group: the postmaster's children go with it
-  const child = spawn(path.join(binDir, 'postgres'), args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (c) => (output = (output + c).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve((exitInfo = { code, signal })));
-    child.once('error', (error) => resolve((exitInfo = { error: String(error) })));
-  });
-  const group = (signal) => {
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      /* gone */
-    }
-  };
-  const killOnExit = () => group('SIGKILL');
-  process.once('exit', killOnExit);
+  const server = spawnGroup(path.join(binDir, 'postgres'), args, { ...spawnOptions, keepBytes: 20_000 });
+  const output = server.output;
+  const exitInfo = server.exitInfo;
   let stopping = null;
   const stop = ({ removeData = true } = {}) => {
     stopping ??= (async () => {
-      if (!exitInfo) {
-        // SIGINT: "fast shutdown" (disconnects clients, no checkpoint wait worth speaking of with fsync off)
-        child.kill('SIGINT');
-        await within(exited, 8000);
-      }
-      group('SIGKILL');
-      await within(exited, 3000);
-      process.off('exit', killOnExit);
+      // SIGINT: "fast shutdown" (disconnects clients, no checkpoint wait worth speaking of with fsync off)
+      await server.stop({ signal: 'SIGINT', toGroup: false, graceMs: 8000, killMs: 3000 });
       if (removeData) fs.rmSync(base, { recursive: true, force: true });
     })();
     return stopping;
   };
 
   for (;;) {
-    if (exitInfo) {
+    if (exitInfo()) {
       await stop({ removeData: false });
-      throw new Error(`postgres on port ${port} exited before it was ready (${JSON.stringify(exitInfo)}):\n${output.slice(-3000)}`);
+      throw new Error(`postgres on port ${port} exited before it was ready (${JSON.stringify(exitInfo())}):\n${output().slice(-3000)}`);
     }
     if (Date.now() > deadline) {
       await stop({ removeData: false });
-      throw new Error(`postgres on port ${port} was not ready in time:\n${output.slice(-3000)}`);
+      throw new Error(`postgres on port ${port} was not ready in time:\n${output().slice(-3000)}`);
     }
-    if (/database system is ready to accept connections/.test(output) && (await portAnswers(port))) break;
+    if (/database system is ready to accept connections/.test(output()) && (await portAnswers(port))) break;
     await sleep(100);
   }
   const database = 'postgres';
@@ -216,8 +190,8 @@ async function startServer({ binDir, dataDir, base, port, user, spawnOptions, de
     port,
     user,
     database,
-    pid: child.pid,
-    output: () => output,
+    pid: server.pid,
+    output,
     /** n8n's settings for this database (trust auth: any password is accepted) */
     env: {
       DB_TYPE: 'postgresdb',
