@@ -1,6 +1,9 @@
-//! Turns every `nodes/<vendor>/openapi.json` into compact tables at build time (`<vendor>_openapi.bin`
-//! in OUT_DIR, read by `src/openapi/tables.rs` into `src/openapi/spec.rs` types), so the shipped
-//! module neither carries nor parses the spec. The tables are a DEFLATE-compressed stream of varints
+//! Turns every vendor's OpenAPI spec into compact tables at build time (`<vendor>_openapi.bin` in
+//! OUT_DIR, read by `src/openapi/tables.rs` into `src/openapi/spec.rs` types), so the shipped module
+//! neither carries nor parses the spec. A vendor's spec is `nodes/<vendor>/openapi.json`, or every
+//! `.json`/`.yml`/`.yaml` document in `nodes/<vendor>/openapi/` (one node from several files), with
+//! the vendor's mends of them in `nodes/<vendor>/openapi-overrides.json` (JSON-pointer edits, each
+//! with its reason). The tables are a DEFLATE-compressed stream of varints
 //! and string-table indexes: a few dozen KB where Rust literals of the same tables took ~300 KB.
 //!
 //! Kept: current (non-deprecated) operations, their path/query/header parameters, JSON request bodies
@@ -13,7 +16,8 @@ use std::{env, fs};
 
 use serde_json::Value;
 
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+/// In the order of `Method` in src/openapi/tables.rs.
+const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -22,27 +26,106 @@ fn main() {
     let mut folders: Vec<PathBuf> = fs::read_dir("nodes")
         .expect("nodes/ exists")
         .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|path| path.join("openapi.json").is_file())
+        .filter(|path| path.is_dir())
         .collect();
     folders.sort();
     for folder in folders {
-        let spec_path = folder.join("openapi.json");
-        println!("cargo:rerun-if-changed={}", spec_path.display());
+        let documents = documents(&folder);
+        if documents.is_empty() {
+            continue;
+        }
         let name = folder.file_name().and_then(|n| n.to_str()).expect("folder name is UTF-8");
         // Without the `describe` feature (the package's wasm module) help texts stay out of the tables.
         let help = env::var_os("CARGO_FEATURE_DESCRIBE").is_some();
-        let tables = generate(&spec_path, help);
+        let tables = generate(&documents, help);
         let compressed = miniz_oxide::deflate::compress_to_vec(&tables, 10);
         fs::write(out_dir.join(format!("{name}_openapi.bin")), compressed).expect("OUT_DIR is writable");
     }
 }
 
-fn generate(spec_path: &Path, help: bool) -> Vec<u8> {
-    let text = fs::read_to_string(spec_path).expect("spec is readable");
-    let doc: Value = serde_json::from_str(&text).expect("spec is JSON");
-    let mut generator =
-        Generator { doc: &doc, help, schemas: Vec::new(), by_ref: HashMap::new(), by_text: HashMap::new() };
-    let operations = generator.operations();
+/// The folder's spec documents, by file name, with its overrides applied.
+fn documents(folder: &Path) -> Vec<(String, Value)> {
+    let mut files: Vec<PathBuf> = vec![folder.join("openapi.json")];
+    if let Ok(entries) = fs::read_dir(folder.join("openapi")) {
+        files.extend(entries.filter_map(|entry| Some(entry.ok()?.path())));
+    }
+    files.retain(|path| {
+        path.is_file() && matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yml" | "yaml"))
+    });
+    files.sort();
+    let mut documents: Vec<(String, Value)> = files
+        .iter()
+        .map(|path| {
+            println!("cargo:rerun-if-changed={}", path.display());
+            let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let doc: Value = if path.extension().is_some_and(|e| e == "json") {
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            } else {
+                serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            };
+            (path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name").to_string(), doc)
+        })
+        .collect();
+    let overrides = folder.join("openapi-overrides.json");
+    if overrides.is_file() {
+        println!("cargo:rerun-if-changed={}", overrides.display());
+        let text = fs::read_to_string(&overrides).expect("overrides are readable");
+        let edits: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", overrides.display()));
+        for edit in edits["edits"].as_array().expect("overrides have an \"edits\" list") {
+            apply(&mut documents, edit);
+        }
+    }
+    documents
+}
+
+/// One override: `{file, op: "replace"|"add"|"remove", path: <JSON pointer>, value?, why}`. An edit
+/// whose target is missing fails the build, so a changed spec cannot silently outgrow its mends.
+fn apply(documents: &mut [(String, Value)], edit: &Value) {
+    let field = |key: &str| edit[key].as_str().unwrap_or_else(|| panic!("override {edit} has no \"{key}\""));
+    let (file, op, pointer) = (field("file"), field("op"), field("path"));
+    field("why");
+    let (_, doc) = documents
+        .iter_mut()
+        .find(|(name, _)| name == file)
+        .unwrap_or_else(|| panic!("override names {file}, which is not a spec document"));
+    let (parent, key) = pointer.rsplit_once('/').unwrap_or_else(|| panic!("override path {pointer}"));
+    let key = key.replace("~1", "/").replace("~0", "~");
+    let target = doc.pointer_mut(parent).unwrap_or_else(|| panic!("override: {file} has no {parent}"));
+    let map = target.as_object_mut().unwrap_or_else(|| panic!("override: {file} {parent} is not an object"));
+    match op {
+        "remove" => {
+            map.remove(&key).unwrap_or_else(|| panic!("override: {file} has no {pointer} to remove"));
+        }
+        "replace" => {
+            let slot = map.get_mut(&key).unwrap_or_else(|| panic!("override: {file} has no {pointer} to replace"));
+            *slot = edit["value"].clone();
+        }
+        "add" => {
+            assert!(!map.contains_key(&key), "override: {file} already has {pointer}; use replace");
+            map.insert(key, edit["value"].clone());
+        }
+        other => panic!("override op {other} (replace, add or remove)"),
+    }
+}
+
+fn generate(documents: &[(String, Value)], help: bool) -> Vec<u8> {
+    let mut generator = Generator {
+        doc: &documents[0].1,
+        file: &documents[0].0,
+        help,
+        schemas: Vec::new(),
+        by_ref: HashMap::new(),
+        by_text: HashMap::new(),
+    };
+    let mut operations = Vec::new();
+    for (file, doc) in documents {
+        generator.doc = doc;
+        generator.file = file;
+        operations.extend(generator.operations());
+    }
+    // The form's order, so the module needs no sorting code: resources alphabetically, operations
+    // by summary within each (a stable sort: equal summaries keep the spec's order).
+    operations.sort_by(|a, b| (&a.tag, &a.summary).cmp(&(&b.tag, &b.summary)));
     // Layout (must match src/openapi/tables.rs): strings, schemas, operations.
     let mut strings = Strings::default();
     let mut body = Writer::default();
@@ -131,6 +214,8 @@ impl Strings {
 
 struct Generator<'a> {
     doc: &'a Value,
+    /// The document's file name: `$ref`s are per document.
+    file: &'a str,
     /// Whether descriptions (help texts) are kept.
     help: bool,
     /// Schema records, indexed by SchemaId.
@@ -213,7 +298,7 @@ struct OperationRec {
     public: bool,
     params: Vec<ParamRec>,
     body: Option<BodyRec>,
-    /// 0 object, 1 array, 2 empty, 3 binary (with `mime`).
+    /// 0 object, 1 array, 2 empty, 3 binary (with `mime`), 4 the answer's headers (HEAD).
     answer: u8,
     mime: String,
     paging: PagingRec,
@@ -301,10 +386,15 @@ impl<'a> Generator<'a> {
                 records.push(self.operation(path, code as u8, item, operation));
             }
         }
-        // The form's order, so the module needs no sorting code: resources alphabetically, operations
-        // by summary within each (a stable sort: equal summaries keep the spec's order).
-        records.sort_by(|a, b| (&a.tag, &a.summary).cmp(&(&b.tag, &b.summary)));
         records
+    }
+
+    /// The path the spec's first server puts before every path (`/api` of `https://host/api`).
+    fn base_path(&self) -> String {
+        let url = self.doc["servers"][0]["url"].as_str().unwrap_or("");
+        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let path = after_scheme.find('/').map_or("", |at| &after_scheme[at..]);
+        path.trim_end_matches('/').to_string()
     }
 
     fn operation(&mut self, path: &str, method: u8, item: &Value, operation: &Value) -> OperationRec {
@@ -336,7 +426,7 @@ impl<'a> Generator<'a> {
             });
         }
         let body = self.body(operation);
-        let (answer, mime, total_header) = self.answer(operation);
+        let (answer, mime, total_header) = if method == 5 { (4, String::new(), None) } else { self.answer(operation) };
         let paging = self.paging(operation, &params, answer, total_header);
         OperationRec {
             id: id.to_string(),
@@ -344,7 +434,9 @@ impl<'a> Generator<'a> {
             summary: text(&operation["summary"]).trim_end_matches('.').to_string(),
             description: self.help_text(&operation["description"]),
             method,
-            path: path.to_string(),
+            // A `#fragment` only tells apart operations the vendor serves on one path (selected by the
+            // body); it is never sent.
+            path: format!("{}{}", self.base_path(), path.split('#').next().unwrap_or(path)),
             public: operation.get("security").and_then(Value::as_array).is_some_and(|s| s.is_empty()),
             params,
             body,
@@ -355,25 +447,29 @@ impl<'a> Generator<'a> {
     }
 
     /// The paging style the spec shows, by the query parameters a list takes: a page size (`limit`,
-    /// `count`, `size`, `pageSize`) with an item offset (`skip`, `offset`, `start`) over an array answer,
-    /// or with a page number (`page`) over an object answer holding the items and the page count
-    /// (`{content: [...], page: {totalPages}}`).
+    /// `count`, `size`, `pageSize`) with an item offset (`skip`, `offset`, `start`) over an array
+    /// answer (or an object holding one array), or with a page number (`page`) over an object answer
+    /// holding the items and, where it says, the page count (`{content: [...], page: {totalPages}}`).
     fn paging(&self, operation: &Value, params: &[ParamRec], answer: u8, total_header: Option<String>) -> PagingRec {
         let query = |names: &[&str]| {
             params.iter().find(|p| p.location == 1 && names.contains(&p.name.as_str())).map(|p| p.name.clone())
         };
         let Some(size) = query(&["limit", "count", "size", "pageSize"]) else { return PagingRec::default() };
-        if let (Some(position), 1) = (query(&["skip", "offset", "start"]), answer) {
+        let shape = self.success_shape(operation);
+        if let Some(position) = query(&["skip", "offset", "start"]) {
+            let items_at = match answer {
+                1 => Some(String::new()),
+                0 => self.only_array_property(&shape).map(|name| format!("/{name}")),
+                _ => None,
+            };
+            let Some(items_at) = items_at else { return PagingRec::default() };
             let total_header = total_header.unwrap_or_default();
-            return PagingRec { kind: 1, size, position, total_header, ..PagingRec::default() };
+            return PagingRec { kind: 1, size, position, total_header, items_at, ..PagingRec::default() };
         }
         let Some(page) = query(&["page"]).filter(|_| answer == 0) else { return PagingRec::default() };
-        let schema = self.success_schema(operation);
-        let content = self.resolve(&schema["properties"]["content"]);
-        let counts = &self.resolve(&schema["properties"]["page"])["properties"];
-        if content["type"] != "array" || counts.get("totalPages").is_none() {
-            return PagingRec::default();
-        }
+        let Some(items) = self.only_array_property(&shape) else { return PagingRec::default() };
+        let counts = &self.resolve(&shape["properties"]["page"])["properties"];
+        let total_pages = if counts.get("totalPages").is_some() { "/page/totalPages" } else { "" };
         // Pages count from the smallest number the parameter allows (zero when it does not say).
         let declared = params.iter().find(|p| p.name == page).map(|p| p.schema);
         let first = declared.and_then(|id| self.schemas[id].minimum).map_or(0, |least| least.max(0.0) as usize);
@@ -382,10 +478,44 @@ impl<'a> Generator<'a> {
             size,
             position: page,
             first,
-            items_at: "/content".into(),
-            total_pages: "/page/totalPages".into(),
+            items_at: format!("/{items}"),
+            total_pages: total_pages.into(),
             ..PagingRec::default()
         }
+    }
+
+    /// Where an object answer holds its items: `content` (Spring's page envelope, beside `links`), or
+    /// its one array property (`{orders: [...], total}`).
+    fn only_array_property(&self, shape: &Value) -> Option<String> {
+        let properties = shape["properties"].as_object()?;
+        if properties.get("content").is_some_and(|c| self.resolve(c)["type"] == "array") {
+            return Some("content".into());
+        }
+        let mut arrays = properties.iter().filter(|(_, p)| self.resolve(p)["type"] == "array");
+        match (arrays.next(), arrays.next()) {
+            (Some((name, _)), None) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// The shape of the first 2xx JSON answer: its schema (`allOf` merged), or, where the spec gives
+    /// only an example, a schema read off the example. `null` if neither.
+    fn success_shape(&self, operation: &Value) -> Value {
+        let responses = operation["responses"].as_object().expect("operation has responses");
+        let Some((_, response)) = responses.iter().find(|(code, _)| code.starts_with('2')) else { return Value::Null };
+        self.media_shape(&self.resolve(response)["content"]["application/json"])
+    }
+
+    fn media_shape(&self, media: &Value) -> Value {
+        let schema = media.get("schema").map(|schema| self.merge_all_of(self.resolve(schema)));
+        // A schema that says no more than `object` shows less than its example.
+        if let Some(schema) = schema.filter(|s| s.get("properties").is_some() || s.get("items").is_some()) {
+            return schema;
+        }
+        let example = media.get("example").or_else(|| {
+            media["examples"].as_object().and_then(|all| all.values().next()).map(|e| &self.resolve(e)["value"])
+        });
+        example.map_or(Value::Null, shape_of_example)
     }
 
     fn body(&mut self, operation: &Value) -> Option<BodyRec> {
@@ -404,17 +534,6 @@ impl<'a> Generator<'a> {
         Some(BodyRec { content_type: content_type.clone(), required: body["required"] == Value::Bool(true), variants })
     }
 
-    /// The schema of the first 2xx JSON answer (`null` if none).
-    fn success_schema<'v>(&self, operation: &'v Value) -> &'v Value
-    where
-        'a: 'v,
-    {
-        static NULL: Value = Value::Null;
-        let responses = operation["responses"].as_object().expect("operation has responses");
-        let Some((_, response)) = responses.iter().find(|(code, _)| code.starts_with('2')) else { return &NULL };
-        self.resolve(&self.resolve(response)["content"]["application/json"]["schema"])
-    }
-
     /// The kind of the first 2xx answer (and its media type if binary), and the header that carries the
     /// list's total count, if it declares one (`X-Pagination-TotalCount`, `X-Total-Count`, …).
     fn answer(&self, operation: &Value) -> (u8, String, Option<String>) {
@@ -430,7 +549,7 @@ impl<'a> Generator<'a> {
             None => (2, String::new()),
             Some(content) if content.is_empty() => (2, String::new()),
             Some(content) => match content.get("application/json") {
-                Some(media) if self.resolve(&media["schema"])["type"] == "array" => (1, String::new()),
+                Some(media) if self.media_shape(media)["type"] == "array" => (1, String::new()),
                 Some(_) => (0, String::new()),
                 None => (3, content.keys().next().expect("content is not empty").clone()),
             },
@@ -454,13 +573,14 @@ impl<'a> Generator<'a> {
     /// The id of `schema` in the table, recording it (and what it reaches) on first sight.
     fn schema(&mut self, schema: &Value) -> usize {
         if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-            if let Some(id) = self.by_ref.get(reference) {
+            let key = format!("{}{reference}", self.file);
+            if let Some(id) = self.by_ref.get(&key) {
                 return *id;
             }
             // Reserve the id first: schemas may reach themselves.
             let id = self.schemas.len();
             self.schemas.push(SchemaRec::default());
-            self.by_ref.insert(reference.to_string(), id);
+            self.by_ref.insert(key, id);
             self.schemas[id] = self.record(self.resolve(schema));
             return id;
         }
@@ -598,6 +718,25 @@ fn variant_labels(branches: Vec<&Value>, raw: &[Value]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The schema an example shows: its types, objects' properties, an array's first element.
+fn shape_of_example(example: &Value) -> Value {
+    match example {
+        Value::Object(map) => {
+            let properties: serde_json::Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), shape_of_example(v))).collect();
+            serde_json::json!({ "type": "object", "properties": properties })
+        }
+        Value::Array(items) => match items.first() {
+            Some(first) => serde_json::json!({ "type": "array", "items": shape_of_example(first) }),
+            None => serde_json::json!({ "type": "array" }),
+        },
+        Value::String(_) => serde_json::json!({ "type": "string" }),
+        Value::Number(_) => serde_json::json!({ "type": "number" }),
+        Value::Bool(_) => serde_json::json!({ "type": "boolean" }),
+        Value::Null => Value::Null,
+    }
 }
 
 /// `customerId` → `Customer Id`.

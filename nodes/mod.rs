@@ -1,6 +1,8 @@
 //! The marketplaces. A new one is a folder here, a feature in Cargo.toml, and one entry in
 //! `marketplaces` (plus its n8n package skeleton in pkg-template/).
 
+#[cfg(feature = "appdirect")]
+mod appdirect;
 #[cfg(feature = "interworks")]
 mod interworks;
 #[cfg(feature = "mittwald")]
@@ -32,6 +34,12 @@ pub fn marketplaces() -> Vec<Marketplace> {
         },
         #[cfg(feature = "yamdu")]
         Marketplace { name: "yamdu", nodes: vec![yamdu::node()], credentials: vec![yamdu::credential()] },
+        #[cfg(feature = "appdirect")]
+        Marketplace {
+            name: "appdirect",
+            nodes: vec![appdirect::node(), appdirect::trigger_node()],
+            credentials: vec![appdirect::credential()],
+        },
     ]
 }
 
@@ -53,7 +61,7 @@ mod tests {
         let descriptors: Value = serde_json::from_str(&super::registry().descriptors_json()).unwrap();
         let names: Vec<&str> =
             descriptors["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["mittwald", "interworksCloud", "yamdu"]);
+        assert_eq!(names, ["mittwald", "interworksCloud", "yamdu", "appDirect", "appDirectTrigger"]);
         let credentials = &descriptors["credentials"];
         assert_eq!(credentials[0]["name"], "mittwaldApi");
         assert_eq!(credentials[0]["properties"][0]["typeOptions"]["password"], true);

@@ -171,6 +171,40 @@ pub struct PairedItem {
     pub item: usize,
 }
 
+/// One poll of a trigger: `{ node, parameters, credentials?, baseUrl?, state?, now, manual? }`; `state`
+/// is what the last poll returned (none on the first), `now` the host's wall clock (epoch ms).
+#[derive(Debug)]
+pub struct PollRequest {
+    pub node: String,
+    pub parameters: Map<String, Value>,
+    pub credentials: Option<Values>,
+    pub base_url: Option<String>,
+    pub state: Value,
+    pub now: u64,
+    /// A test run from the editor: show what there is, whatever the state.
+    pub manual: bool,
+}
+
+impl PollRequest {
+    pub fn from_json(value: Value) -> Result<Self, String> {
+        let mut fields = Fields::new(value, "poll request")?;
+        let now = fields.value("now");
+        Ok(PollRequest {
+            node: fields.required_text("node")?,
+            parameters: fields.object("parameters")?.unwrap_or_default(),
+            credentials: fields.object("credentials")?,
+            base_url: fields.text("baseUrl")?,
+            state: fields.value("state"),
+            now: now
+                .as_f64()
+                .filter(|n| *n >= 0.0)
+                .map(|n| n as u64)
+                .ok_or("poll request: \"now\" must be epoch milliseconds")?,
+            manual: fields.flag("manual")?,
+        })
+    }
+}
+
 /// One page of a picker: `{ node, method, filter?, paginationToken?, credentials?, baseUrl? }`.
 #[derive(Debug)]
 pub struct SearchRequest {

@@ -21,6 +21,19 @@ pub struct Credential {
     /// The field holding the marketplace's base URL, if the user can point it elsewhere.
     pub base_url_field: Option<&'static str>,
     pub headers: fn(&Credential, &Values) -> Result<Headers, NodeError>,
+    /// Authenticates with OAuth2 tokens of the client-credentials grant instead of fixed headers.
+    pub oauth2: Option<ClientCredentials>,
+}
+
+/// OAuth2's client-credentials grant. Under n8n the credential `extends` n8n's `oAuth2Api`, so n8n
+/// fetches and refreshes the token; other hosts get tokens from the runtime (`token.rs`).
+pub struct ClientCredentials {
+    /// Where tokens come from, relative to the base URL.
+    pub token_path: &'static str,
+    /// The credential's fields holding the client id, the client secret and the scope.
+    pub client_id: &'static str,
+    pub client_secret: &'static str,
+    pub scope: &'static str,
 }
 
 impl Credential {
@@ -34,6 +47,9 @@ impl Credential {
         });
         if let Some(test) = &self.test {
             description["test"] = test.clone();
+        }
+        if self.oauth2.is_some() {
+            description["extends"] = json!(["oAuth2Api"]);
         }
         description
     }
@@ -84,6 +100,12 @@ impl Credential {
             .collect();
         if let Ok(headers) = self.checked_headers(values) {
             secrets.extend(headers.into_iter().map(|(_, v)| v));
+        }
+        // n8n hands an OAuth2 credential over with the tokens it holds.
+        for token in ["access_token", "refresh_token"] {
+            if let Some(value) = values.get("oauthTokenData").and_then(|d| d[token].as_str()) {
+                secrets.push(value.to_string());
+            }
         }
         secrets
     }

@@ -24,6 +24,8 @@ pub enum PropertyType {
     Json,
     Notice,
     ResourceLocator,
+    /// Not shown: a fixed value the credential or node needs (n8n's OAuth2 settings).
+    Hidden,
 }
 
 /// One choice of an `options` / `multiOptions` property.
@@ -126,6 +128,11 @@ impl Property {
             modes: None,
             search: None,
         }
+    }
+
+    /// A fixed value the form does not show; it may be an n8n expression (`={{…}}`).
+    pub fn hidden(name: &str, value: impl Into<Value>) -> Self {
+        Self::new(PropertyType::Hidden, name, name, value.into())
     }
 
     pub fn string(name: &str, display_name: &str) -> Self {

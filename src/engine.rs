@@ -85,6 +85,7 @@ async fn run(
 
     // Every item is validated before anything is sent, so bad input never leaves a half-done run.
     let missing_credential = credential.filter(|_| !session.authenticated());
+    let run_id = run_id(host);
     let mut pace_error = pace_error;
     let plans: Vec<Result<(Plan, Limits), NodeError>> = request
         .items
@@ -94,7 +95,7 @@ async fn run(
             if let Some(error) = pace_error.take() {
                 return Err(error);
             }
-            let plan = prepare(node, missing_credential, item, index, values, secrets)?;
+            let plan = prepare(node, missing_credential, (item, index), values, secrets, run_id)?;
             let limits = request.limits.for_item(&options::of(&item.parameters, index, &form)?)?;
             Ok((plan, limits))
         })
@@ -263,10 +264,10 @@ fn stopped(error: NodeError, outcomes: &[Option<Outcome>], effects: &[bool]) -> 
 fn prepare(
     node: &Node,
     missing_credential: Option<&Credential>,
-    item: &ItemIn,
-    index: usize,
+    (item, index): (&ItemIn, usize),
     credentials: &Values,
     secrets: &RefCell<Vec<String>>,
+    run: u64,
 ) -> Result<Plan, NodeError> {
     if let Some(name) = item.parameters.iter().find(|(_, value)| holds_broken_text(value)).map(|(name, _)| name) {
         // Labelled as the item's own operation shows the field (when resource and operation are readable).
@@ -298,8 +299,20 @@ fn prepare(
         binary: &item.binary,
         credentials,
         secrets,
+        run,
     };
     (operation.prepare)(&input).map_err(|e| e.at_item(index))
+}
+
+/// A number no other run of this module instance shares, and other instances almost surely not:
+/// the host's entropy with a count of runs.
+fn run_id(host: &dyn Host) -> u64 {
+    thread_local! { static RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) }; }
+    let count = RUNS.with(|runs| {
+        runs.set(runs.get().wrapping_add(1));
+        runs.get()
+    });
+    host.entropy() ^ count.wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Whether any text in `value` (keys included) had a lone UTF-16 surrogate (see `unicode`).
@@ -366,6 +379,11 @@ fn interpret<'b>(
                     Some((what, answer)) => error.after_side_effect(&what, answer),
                     None => error,
                 })
+            }
+            Expect::Headers => {
+                let response = session.send(&request, budget).await?;
+                let headers = response.headers.into_iter().map(|(name, value)| (name, Value::String(value)));
+                Ok(vec![Out::Json(Value::Object(headers.collect()))])
             }
             Expect::Poll(poll) => poll_until_settled(session, &request, &poll, budget).await.map(json),
             Expect::File { file_name } => {
@@ -464,6 +482,7 @@ mod tests {
                 test: None,
                 base_url_field: None,
                 headers: |c, v| Ok(vec![("x-token".into(), c.field(v, "token")?.into())]),
+                oauth2: None,
             }],
         }
     }

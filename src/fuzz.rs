@@ -308,6 +308,7 @@ fn property_value(rng: &mut Rng, property: &Property, depth: u32) -> Value {
     let choices = || property.choice_values().into_iter().cloned().collect::<Vec<Value>>();
     match property.kind {
         PropertyType::String | PropertyType::Notice => Value::String(field_text(rng, &property.name)),
+        PropertyType::Hidden => property.default.clone(),
         PropertyType::Number if rng.wild() => match rng.below(2) {
             0 => Value::String(rng.pick(NUMERIC).to_string()),
             _ => number(rng),

@@ -143,6 +143,16 @@ pub trait Host {
     /// The contents of binary property `property` of input item `item`, read only when a request
     /// sends it (a file part), so files nobody sends never cross the boundary.
     fn binary(&self, item: usize, property: &str) -> LocalFuture<'_, Result<File, String>>;
+    /// Whether the host gets OAuth2 tokens for a request's credential type itself (n8n does); if
+    /// not, the runtime fetches them (`token.rs`).
+    fn fetches_tokens(&self) -> bool {
+        false
+    }
+    /// Bits that differ from one call to the next (for ids that must not repeat across runs and
+    /// processes); not for secrets.
+    fn entropy(&self) -> u64 {
+        self.now_ms()
+    }
 }
 
 #[cfg(test)]

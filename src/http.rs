@@ -13,6 +13,7 @@ pub enum Method {
     Put,
     Patch,
     Delete,
+    Head,
 }
 
 impl Method {
@@ -23,12 +24,13 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
     }
 
     /// Sending it twice has the effect of sending it once, so a lost answer may be asked again.
     pub fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Put | Method::Delete)
+        matches!(self, Method::Get | Method::Put | Method::Delete | Method::Head)
     }
 }
 
@@ -154,7 +156,7 @@ impl Request {
         if !self.path.contains(&placeholder) {
             return Err(NodeError::internal(format!("path {} has no {{{name}}}", self.path)));
         }
-        self.path = self.path.replace(&placeholder, &encode_component(value));
+        self.path = self.path.replace(&placeholder, &encode_segment(value));
         Ok(self)
     }
 
@@ -221,6 +223,12 @@ pub fn is_header_name(name: &str) -> bool {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
+/// A path segment: as `encode_component`, but `:` and `@` stay as they are — RFC 3986 allows them in a
+/// segment, they cannot change the route, and APIs read prefixed ids (`externalId:42`) literally.
+pub fn encode_segment(text: &str) -> String {
+    encode_component(text).replace("%3A", ":").replace("%40", "@")
+}
+
 pub fn encode_component(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {

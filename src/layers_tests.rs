@@ -17,6 +17,7 @@ const MODEL: &[&str] = &[
     "params",
     "registry",
     "search",
+    "polling",
     "openapi",
 ];
 

@@ -13,6 +13,7 @@ pub mod node;
 pub mod openapi;
 pub mod paging;
 pub mod params;
+pub mod polling;
 pub mod registry;
 pub mod search;
 // Settings a caller gives, checked.
@@ -24,6 +25,7 @@ pub mod host;
 pub mod httpdate;
 pub mod retry;
 pub mod session;
+pub mod token;
 pub mod transport;
 pub mod unicode;
 pub mod url;
@@ -34,6 +36,7 @@ pub mod output;
 pub mod paginator;
 pub mod picker;
 pub mod redact;
+pub mod trigger;
 
 #[cfg(test)]
 pub mod testing;

@@ -35,6 +35,8 @@ pub struct Node {
     pub resources: Vec<Resource>,
     /// Reads the vendor's error body so its own words reach the user.
     pub vendor_error: fn(&Response) -> VendorError,
+    /// A polling trigger (then it has no resources): what it polls.
+    pub polling: Option<crate::polling::Polling>,
 }
 
 pub struct Resource {
@@ -74,6 +76,8 @@ pub struct Input<'a> {
     pub credentials: &'a Map<String, Value>,
     /// Values this run must never show, collected while items are prepared.
     pub secrets: &'a RefCell<Vec<String>>,
+    /// This run's own number (see `unique_id`).
+    pub run: u64,
 }
 
 impl Input<'_> {
@@ -83,6 +87,30 @@ impl Input<'_> {
         if !value.is_empty() {
             self.secrets.borrow_mut().push(value.to_string());
         }
+    }
+
+    /// An id in UUID form unique to this item of this run: the same on every retry of its requests
+    /// (they are sent as prepared), another on the next run (an idempotency key).
+    pub fn unique_id(&self) -> String {
+        let mix = |mut x: u64| {
+            // splitmix64's finaliser: spreads every input bit over the output.
+            x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            x ^ (x >> 31)
+        };
+        let high = mix(self.run ^ (self.params.item() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let low = mix(high ^ self.run.rotate_left(32));
+        // Version 4, variant 1, as random UUIDs are.
+        let high = (high & 0xffff_ffff_ffff_0fff) | 0x4000;
+        let low = (low & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0xffff,
+            low >> 48,
+            low & 0xffff_ffff_ffff
+        )
     }
 
     pub fn setting(&self, name: &str) -> Option<&str> {
@@ -109,6 +137,8 @@ pub enum Expect {
     Then(Box<dyn FnOnce(Value) -> Result<Plan, NodeError>>),
     /// Ask the same (idempotent) request again until the answer says it is settled.
     Poll(Poll),
+    /// The answer is its headers (HEAD): one output item holding them, names lower-cased.
+    Headers,
     /// The answer is a file or text: one output item carrying it as binary data.
     File { file_name: String },
 }
@@ -129,6 +159,10 @@ pub enum Polled {
 }
 
 impl Plan {
+    pub fn headers(request: Request) -> Self {
+        Plan::Call { request: Box::new(request), expect: Expect::Headers }
+    }
+
     pub fn item(request: Request) -> Self {
         Plan::Call { request: Box::new(request), expect: Expect::Answer }
     }
@@ -261,13 +295,13 @@ impl Node {
         let credentials: Vec<Value> = self
             .credential
             .map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": !self.has_public_operations() })]);
+        if let Some(polling) = &self.polling {
+            return self.trigger_description(polling, credentials);
+        }
         let view = DescriptionView {
             display_name: self.display_name,
             name: self.name,
-            icon: match self.icon_dark {
-                Some(dark) => json!({ "light": format!("file:{}", self.icon), "dark": format!("file:{dark}") }),
-                None => json!(format!("file:{}", self.icon)),
-            },
+            icon: self.icon_value(),
             group: ["transform"],
             version: 1,
             subtitle: "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
@@ -280,6 +314,34 @@ impl Node {
             properties: PropertiesView(self),
         };
         serde_json::to_string(&view).expect("descriptions serialize")
+    }
+
+    /// A polling trigger's description: n8n adds its "Poll Times" field itself.
+    fn trigger_description(&self, polling: &crate::polling::Polling, credentials: Vec<Value>) -> String {
+        let mut properties = polling.properties.clone();
+        properties.extend(crate::polling::common_properties());
+        let description = json!({
+            "displayName": self.display_name,
+            "name": self.name,
+            "icon": self.icon_value(),
+            "group": ["trigger"],
+            "version": 1,
+            "description": self.description,
+            "defaults": { "name": self.display_name },
+            "polling": true,
+            "inputs": [],
+            "outputs": ["main"],
+            "credentials": credentials,
+            "properties": properties,
+        });
+        description.to_string()
+    }
+
+    fn icon_value(&self) -> Value {
+        match self.icon_dark {
+            Some(dark) => json!({ "light": format!("file:{}", self.icon), "dark": format!("file:{dark}") }),
+            None => json!(format!("file:{}", self.icon)),
+        }
     }
 
     /// Resource picker and one operation picker per resource: the top of the form.

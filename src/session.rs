@@ -15,7 +15,9 @@ use crate::node::{Node, Plan};
 use crate::pace::Pace;
 use crate::registry::Registry;
 use crate::retry::{self, Deadline, RetryPolicy};
+use crate::token::TokenSource;
 use crate::transport::failure_error;
+use std::rc::Rc;
 
 pub(crate) struct Session<'a> {
     pub node: &'a Node,
@@ -28,6 +30,8 @@ pub(crate) struct Session<'a> {
     /// The node's credential type, and the values the caller gave for it (empty if none).
     pub credential: Option<&'a Credential>,
     pub values: &'a Values,
+    /// Where OAuth2 tokens come from when the runtime fetches them (the host does not).
+    tokens: Option<Result<TokenSource, NodeError>>,
 }
 
 /// How one call reaches the service: credentials, base URL override, retry policy, pace.
@@ -57,7 +61,14 @@ impl<'a> Session<'a> {
             _ => None,
         };
         let base_url = base_url(node, credential, values, reach.base_url);
-        Ok(Session { node, host, base_url, auth, retry: reach.retry, pace: reach.pace, credential, values })
+        let tokens = match (credential, &auth) {
+            (Some(credential), Some(_)) if !host.fetches_tokens() => credential.oauth2.as_ref().map(|grant| {
+                let base = base_url.as_ref().map_err(Clone::clone)?;
+                TokenSource::new(credential, grant, values, base)
+            }),
+            _ => None,
+        };
+        Ok(Session { node, host, base_url, auth, retry: reach.retry, pace: reach.pace, credential, values, tokens })
     }
 
     /// Whether the caller gave a credential.
@@ -161,12 +172,22 @@ impl Session<'_> {
 
     /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
     pub(crate) async fn send(&self, request: &Request, budget: &Budget) -> Result<Response, NodeError> {
-        let outgoing = self.outgoing(request, budget)?;
-        let retry::Answer { response, gave_up } =
+        let (outgoing, token) = self.authorized(request, budget).await?;
+        let mut answer =
             retry::send(self.host, &outgoing, &self.retry, &budget.deadline(), self.pace, &budget.sent).await?;
+        // A refused token (revoked, or expired early) is replaced once; the request was not carried
+        // out, so sending it again repeats nothing.
+        if let (401, Some(token), Some(Ok(source))) = (answer.response.status, &token, &self.tokens) {
+            source.forget(token);
+            let (outgoing, _) = self.authorized(request, budget).await?;
+            answer =
+                retry::send(self.host, &outgoing, &self.retry, &budget.deadline(), self.pace, &budget.sent).await?;
+        }
+        let outgoing = &outgoing;
+        let retry::Answer { response, gave_up } = answer;
         // Hosts refuse large answers while they arrive; this holds for any host.
         if response.body.len() as u64 > outgoing.max_response_bytes {
-            return Err(failure_error(&Failure::new(Cause::TooLarge, ""), &outgoing));
+            return Err(failure_error(&Failure::new(Cause::TooLarge, ""), outgoing));
         }
         if response.is_success() {
             if !request.method.is_idempotent() {
@@ -186,6 +207,18 @@ impl Session<'_> {
             Some(note) => error.noting(&note),
             None => error,
         })
+    }
+
+    /// The request as the host sends it, with the OAuth2 token the runtime fetched, if it fetches them.
+    async fn authorized(&self, request: &Request, budget: &Budget) -> Result<(Outgoing, Option<Rc<str>>), NodeError> {
+        let mut outgoing = self.outgoing(request, budget)?;
+        let Some(source) = &self.tokens else { return Ok((outgoing, None)) };
+        let source = source.as_ref().map_err(Clone::clone)?;
+        let token = source.token(self.host, &self.retry, self.pace).await?;
+        if let Some(auth) = &mut outgoing.auth {
+            auth.headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+        Ok((outgoing, Some(token)))
     }
 
     /// The request as the host sends it: checked headers, encoded body, absolute URL, the item's limits.

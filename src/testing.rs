@@ -109,6 +109,7 @@ pub fn prepare(
         binary: &serde_json::Map::new(),
         credentials: &credentials,
         secrets: &std::cell::RefCell::new(Vec::new()),
+        run: 7,
     };
     (operation.prepare)(&input)
 }
@@ -125,6 +126,7 @@ pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::R
         default_base_url: Some("http://demo.test"),
         resources,
         vendor_error: |_| crate::node::VendorError::default(),
+        polling: None,
     }
 }
 

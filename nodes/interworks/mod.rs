@@ -35,6 +35,7 @@ pub fn node() -> Node {
             Resource { value: "platform", name: "Incoming Platform Call", operations: vec![platform::verify()] },
         ],
         vendor_error,
+        polling: None,
     }
 }
 
@@ -85,6 +86,7 @@ pub fn credential() -> Credential {
                 ("X-CloudPlatform-APIKey".into(), key),
             ])
         },
+        oauth2: None,
     }
 }
 

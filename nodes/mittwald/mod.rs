@@ -27,6 +27,7 @@ pub fn node() -> Node {
             &PICKERS,
         ),
         vendor_error,
+        polling: None,
     }
 }
 
@@ -121,6 +122,7 @@ pub fn credential() -> Credential {
         })),
         base_url_field: Some("baseUrl"),
         headers: |credential, values| Ok(vec![("x-access-token".into(), credential.field(values, "apiToken")?.into())]),
+        oauth2: None,
     }
 }
 

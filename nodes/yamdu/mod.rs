@@ -18,6 +18,7 @@ pub fn node() -> Node {
         default_base_url: None,
         resources: vec![Resource { value: "order", name: "Order", operations: vec![order::create(), order::get()] }],
         vendor_error,
+        polling: None,
     }
 }
 
@@ -40,6 +41,7 @@ pub fn credential() -> Credential {
         headers: |credential, values| {
             Ok(vec![("Authorization".into(), format!("Bearer {}", credential.field(values, "accessToken")?))])
         },
+        oauth2: None,
     }
 }
 

@@ -71,6 +71,8 @@ function makeHost(ctx, request = { items: [] }, credentials = null) {
     return headersOf.get(type);
   };
   return {
+    // n8n fetches and refreshes OAuth2 tokens itself (httpRequestWithAuthentication below).
+    oauth2Tokens: true,
     request: async (req) => {
       const options = {
         method: req.method,

@@ -280,6 +280,11 @@ function search(requestJson, host) {
   return callAsync('search', requestJson, host);
 }
 
+/** One poll of a polling trigger; resolves to the PollResult (parsed): `{ items, state, error? }`. */
+async function poll(requestJson, host) {
+  return JSON.parse(await callAsync('poll', requestJson, host));
+}
+
 /** Panics inside wasm on purpose (tests only); throws the resulting internal error. */
 function panicForTests() {
   return call((b) => b.__panicForTests());
@@ -294,6 +299,7 @@ module.exports = {
   credentialHeaders,
   execute,
   search,
+  poll,
   decodeBase64,
   panicForTests,
   instancesCreated: () => instancesCreated,

@@ -310,6 +310,7 @@ impl Form {
         Ok(match self.spec.answer {
             Answer::Object | Answer::Empty => Plan::item(request),
             Answer::Array => Plan::list(request, None),
+            Answer::Headers => Plan::headers(request),
             Answer::Binary(mime) => {
                 if !request.headers.iter().any(|(name, _)| name == "accept") {
                     // An operation that declares `Accept` as a parameter takes only the values it

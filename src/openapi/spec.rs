@@ -82,6 +82,8 @@ pub enum Answer {
     Empty,
     /// Anything else (files, text): binary output with this media type.
     Binary(&'static str),
+    /// What a HEAD request answers: its headers (a count in `X-Total-Count`), as one output item.
+    Headers,
 }
 
 #[derive(Debug)]

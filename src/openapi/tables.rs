@@ -134,7 +134,8 @@ impl Reader {
 
     fn operation(&mut self) -> OpSpec {
         let (id, tag, summary, description) = (self.str(), self.str(), self.str(), self.str());
-        let method = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete][self.byte() as usize];
+        let method =
+            [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Head][self.byte() as usize];
         let path = self.str();
         let public = self.flag();
         let params = (0..self.uint())
@@ -157,6 +158,7 @@ impl Reader {
             0 => Answer::Object,
             1 => Answer::Array,
             3 => Answer::Binary(mime),
+            4 => Answer::Headers,
             _ => Answer::Empty,
         };
         let paging = self.paging();

@@ -24,6 +24,8 @@ pub(super) struct JsHost {
     /// Told before each request goes out, so the shim knows which calls may have had an effect if the
     /// instance dies.
     on_send: Option<Function>,
+    /// The host gets OAuth2 tokens itself (`oauth2Tokens: true`: n8n, from the credential type).
+    oauth2_tokens: bool,
 }
 
 impl JsHost {
@@ -45,6 +47,9 @@ impl JsHost {
             sleep: function("sleep")?,
             binary: function("binary")?,
             on_send: function("onSend")?,
+            oauth2_tokens: !host.is_undefined()
+                && !host.is_null()
+                && Reflect::get(host, &JsValue::from_str("oauth2Tokens")).is_ok_and(|v| v.is_truthy()),
         };
         #[cfg(not(feature = "fetch"))]
         if js_host.request.is_none() || js_host.sleep.is_none() {
@@ -58,6 +63,16 @@ impl JsHost {
 }
 
 impl Host for JsHost {
+    fn fetches_tokens(&self) -> bool {
+        self.oauth2_tokens
+    }
+
+    fn entropy(&self) -> u64 {
+        // Two draws of 32 bits; Math.random needs no global object lookup in the glue.
+        let draw = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        (draw() << 32) | draw()
+    }
+
     fn send(&self, request: Outgoing) -> LocalFuture<'_, Result<Response, Failure>> {
         Box::pin(async move {
             if let Some(on_send) = &self.on_send {

@@ -91,6 +91,18 @@ pub async fn search(request_json: String, host: JsValue) -> Result<String, JsErr
     Ok(serde_json::to_string(&result).expect("results serialize"))
 }
 
+/// One poll of a polling trigger (n8n `poll`). Resolves to the JSON of a `PollResult`.
+#[wasm_bindgen]
+pub async fn poll(request_json: String, host: JsValue) -> Result<String, JsError> {
+    let request = serde_json::from_str(&crate::unicode::mark_lone_surrogates(&request_json))
+        .map_err(|e| e.to_string())
+        .and_then(crate::boundary::PollRequest::from_json)
+        .map_err(|e| JsError::new(&format!("Malformed poll request: {e}")))?;
+    let host = JsHost::from_js(&host)?;
+    let result = crate::trigger::poll(registry(), request, &host).await;
+    Ok(serde_json::to_string(&result).expect("results serialize"))
+}
+
 #[wasm_bindgen(js_name = __panicForTests)]
 pub fn panic_for_tests() {
     panic!("deliberate panic for tests");
