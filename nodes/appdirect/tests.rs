@@ -295,8 +295,9 @@ fn metered_usage_v2_gets_one_idempotency_key_per_item_and_checks_the_limits_befo
     let operation = node.resources.iter().flat_map(|r| &r.operations).find(|o| o.name == "Billing Usage V2");
     let Some(operation) = operation else { panic!("the supplement describes Billing Usage V2") };
     let usage = |events: usize| {
-        let list: Vec<Value> =
-            (0..events).map(|i| json!({ "eventId": format!("e{i}"), "pricingUnit": "USER", "quantity": 1 })).collect();
+        let list: Vec<Value> = (0..events)
+            .map(|i| json!({ "eventId": format!("e{i}"), "pricingUnit": "USER", "quantity": "1" }))
+            .collect();
         json!([{ "accountId": "a1", "usageList": list }])
     };
     let plan = |item: usize, events: usize| {

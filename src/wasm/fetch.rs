@@ -111,6 +111,7 @@ fn method_of(method: crate::http::Method) -> gloo_net::http::Method {
         M::Put => G::PUT,
         M::Patch => G::PATCH,
         M::Delete => G::DELETE,
+        M::Head => G::HEAD,
     }
 }
 
