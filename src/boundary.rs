@@ -214,6 +214,8 @@ pub struct SearchRequest {
     pub pagination_token: Option<String>,
     pub credentials: Option<Values>,
     pub base_url: Option<String>,
+    /// The node's current parameters, for lists that depend on another field (a product's editions).
+    pub parameters: Map<String, Value>,
 }
 
 impl SearchRequest {
@@ -226,6 +228,7 @@ impl SearchRequest {
             pagination_token: fields.text("paginationToken")?,
             credentials: fields.object("credentials")?,
             base_url: fields.text("baseUrl")?,
+            parameters: fields.object("parameters")?.unwrap_or_default(),
         })
     }
 }

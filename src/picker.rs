@@ -54,6 +54,14 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     let at = request.pagination_token.clone().unwrap_or_else(|| paginator::start(&search.pages));
     let filter = request.filter.as_deref().map(str::trim).filter(|f| !f.is_empty());
     let mut http = Request::get(search.path);
+    // A list under another record (`/products/{applicationId}/…`) takes that record from the form.
+    let current = crate::params::Params::new(&request.parameters, 0, &[]);
+    for name in placeholders(search.path) {
+        let value = current
+            .text(name)?
+            .ok_or_else(|| NodeError::input(format!("Choose \"{name}\" first: this list depends on it")))?;
+        http = http.path_param(name, &value)?;
+    }
     if let (Some(param), Some(filter)) = (search.filter_param, filter) {
         http = http.query(param, filter);
     }
@@ -68,6 +76,11 @@ async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> 
     }
     let more = page.more.unwrap_or(received >= size);
     Ok(SearchResult { results, pagination_token: (more && received > 0).then_some(page.next), error: None })
+}
+
+/// The `{name}`s of a path.
+fn placeholders(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 /// Text with the case of Latin letters (ASCII and Latin-1, so `Ä` finds `ä`) ignored. Full Unicode case

@@ -169,35 +169,32 @@ pub(crate) static DISCOUNTS: Search = Search {
     entry: |item| named(item, "id", &["code", "description"], &["type"]),
 };
 
-/// Editions and payment plans belong to a product; these list the ones the marketplace's
-/// subscriptions use (the catalog has no marketplace-wide list of either).
+/// Editions belong to the product chosen in the same form, payment plans to its edition.
 pub(crate) static EDITIONS: Search = Search {
     method: "searchEditions",
-    path: "/api/billing/v1/subscriptions",
+    path: "/api/marketplace/v1/products/{applicationId}",
     filter_param: None,
-    pages: BILLING_PAGES,
+    // One answer holds them all: a page larger than any product's editions.
+    pages: Pages::new(Strategy::Offset { limit: "count", offset: "start", total_header: None }, 500)
+        .items_at("/editions"),
     public: false,
-    entry: |item| {
-        let edition = &item["edition"];
-        let id = text_of(&edition["id"])?;
-        let name = edition["name"].as_str().unwrap_or(&id);
-        let product = item["product"]["name"].as_str().map(|p| format!("{p}: ")).unwrap_or_default();
-        Some(Entry { name: format!("{product}{name} ({id})"), value: id.clone(), url: None })
-    },
+    entry: |item| named(item, "id", &["name"], &["code"]),
 };
 
 pub(crate) static PAYMENT_PLANS: Search = Search {
     method: "searchPaymentPlans",
-    path: "/api/billing/v1/subscriptions",
+    path: "/api/marketplace/v1/products/{applicationId}/editions/{editionId}/paymentPlans",
     filter_param: None,
-    pages: BILLING_PAGES,
+    pages: Pages::new(Strategy::Offset { limit: "count", offset: "start", total_header: None }, 500),
     public: false,
     entry: |item| {
-        let plan = &item["order"]["paymentPlan"];
-        let id = text_of(&plan["id"])?;
-        let frequency = plan["frequency"].as_str().unwrap_or("plan");
-        let edition = item["edition"]["name"].as_str().map(|e| format!("{e}, ")).unwrap_or_default();
-        Some(Entry { name: format!("{edition}{frequency} ({id})"), value: id.clone(), url: None })
+        let id = text_of(&item["id"])?;
+        let frequency = item["frequency"].as_str().unwrap_or("plan");
+        let price = item["costs"][0]["amounts"][0]
+            .as_object()
+            .and_then(|a| Some(format!(", {} {}", a.get("value").map(Value::to_string)?, a.get("currency")?.as_str()?)))
+            .unwrap_or_default();
+        Some(Entry { name: format!("{frequency}{price} ({id})"), value: id, url: None })
     },
 };
 

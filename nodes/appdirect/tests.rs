@@ -367,3 +367,31 @@ fn offers_every_core_operation_of_the_seed() {
     assert!(missing.is_empty(), "{} CORE operations missing: {missing:#?}", missing.len());
     assert_eq!(offered.len(), expected.len(), "no operation beyond the seed's CORE ones");
 }
+
+#[test]
+fn edition_and_payment_plan_lists_follow_the_product_chosen_in_the_form() {
+    use crate::boundary::SearchRequest;
+    let search = |parameters: Value, host: &MockHost| {
+        crate::token::clear_cache();
+        let request = SearchRequest::from_json(json!({
+            "node": "appDirect", "method": "searchEditions", "credentials": credentials(), "parameters": parameters,
+        }))
+        .unwrap();
+        block_on(crate::picker::search(&crate::nodes::registry(), request, host))
+    };
+    let host = MockHost::new(vec![
+        token_reply(TOKEN, 43199),
+        MockHost::reply(
+            200,
+            &[],
+            r#"{"id":7,"name":"Mail","editions":[{"id":11,"name":"Basic","code":"B"},{"id":12,"name":"Pro"}]}"#,
+        ),
+    ]);
+    let result = search(json!({ "applicationId": { "__rl": true, "mode": "list", "value": "7" } }), &host);
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert!(host.sent()[1].url.starts_with("http://ad.test/api/marketplace/v1/products/7?"), "{}", host.sent()[1].url);
+    let names: Vec<(&str, &str)> = result.results.iter().map(|e| (e.name.as_str(), e.value.as_str())).collect();
+    assert_eq!(names, [("Basic (B)", "11"), ("Pro", "12")]);
+    let unchosen = search(json!({}), &MockHost::new(vec![]));
+    assert_eq!(unchosen.error.unwrap().message, "Choose \"applicationId\" first: this list depends on it");
+}

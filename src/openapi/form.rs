@@ -191,8 +191,13 @@ impl Form {
             _ => None,
         };
         let property = match schema.kind {
-            Kind::String if picker.is_some() => match picker {
-                Some(search) => Property::locator(&field.name, &label, search, "00000000-0000-0000-0000-000000000000"),
+            // A numeric id is picked or typed like any other; its text is read as the number.
+            Kind::String | Kind::Integer | Kind::Number if picker.is_some() => match picker {
+                Some(search) => {
+                    let example =
+                        if schema.kind == Kind::String { "00000000-0000-0000-0000-000000000000" } else { "12345" };
+                    Property::locator(&field.name, &label, search, example)
+                }
                 None => Property::string(&field.name, &label),
             },
             _ if !schema.one_of.is_empty() => Property::json(&field.name, &label, ""),
