@@ -374,8 +374,28 @@ function copyShims(dist, names) {
   for (const name of names) writeFile(path.join(dist, name), fs.readFileSync(path.join(templateDir, 'dist', name)));
 }
 
+/** What n8n's codex files say when the skeleton names no categories. */
+const DEFAULT_CODEX_CATEGORIES = ['Development'];
+
+/**
+ * A node's codex (`<Class>.node.json`): where n8n's node panel lists it. `categories` come from the
+ * skeleton (`codexCategories`); a polling trigger is listed under the same categories (n8n tells
+ * triggers apart by the description's `group: ['trigger']`) and says what starts it.
+ */
+function codexOf(packageName, node, categories) {
+  const codex = {
+    node: `${packageName}.${node.name}`,
+    nodeVersion: '1.0',
+    codexVersion: '1.0',
+    categories: [...categories],
+    resources: {},
+  };
+  if (node.polling === true) codex.alias = ['trigger', 'polling', 'events'];
+  return codex;
+}
+
 /** The n8n node and credential class files (and codex, icons) of `descriptors`; their paths. */
-function writeN8nClasses(dist, packageName, { nodes, credentials }, warnings) {
+function writeN8nClasses(dist, packageName, { nodes, credentials }, warnings, categories = DEFAULT_CODEX_CATEGORIES) {
   const nodePaths = [];
   const seen = new Map();
   for (const node of nodes) {
@@ -388,13 +408,7 @@ function writeN8nClasses(dist, packageName, { nodes, credentials }, warnings) {
       `${generatedHeader(`n8n node "${node.name}"`)}const { makeNodeClass } = require('../../n8n.js');\n\n` +
         `module.exports = { ${cls}: makeNodeClass('${node.name}', '${cls}') };\n`,
     );
-    const codex = {
-      node: `${packageName}.${node.name}`,
-      nodeVersion: '1.0',
-      codexVersion: '1.0',
-      categories: ['Development'],
-      resources: {},
-    };
+    const codex = codexOf(packageName, node, categories);
     writeFile(path.join(dir, `${cls}.node.json`), `${JSON.stringify(codex, null, 2)}\n`);
     if (!node.icon) warnings.push(`node "${node.name}" has no icon`);
     copyIcons(node.icon, node.name, dir, warnings);
@@ -474,10 +488,11 @@ function assembleN8n(meta, templateName, outputs, descriptors) {
   const wasmBytes = writeModule(dist, outputs, descriptors, true);
   copyShims(dist, ['n8n.js', 'runtime.js', 'adapter.js']);
   const manifest = JSON.parse(fs.readFileSync(path.join(template, 'package.json'), 'utf8'));
-  // `marketplace` tells the build which module to give it; npm never sees it.
-  const { marketplace: _marketplace, ...own } = manifest;
+  // `marketplace` tells the build which module to give it, `codexCategories` where n8n lists its nodes;
+  // npm never sees them.
+  const { marketplace: _marketplace, codexCategories, ...own } = manifest;
   const published = { ...own, ...provenance() };
-  const { nodePaths, credentialPaths } = writeN8nClasses(dist, manifest.name, descriptors, warnings);
+  const { nodePaths, credentialPaths } = writeN8nClasses(dist, manifest.name, descriptors, warnings, codexCategories);
   published.version = meta.version;
   published.n8n = { ...published.n8n, nodes: nodePaths, credentials: credentialPaths };
   writeFile(path.join(dir, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);
@@ -496,6 +511,10 @@ function n8nTemplates() {
       const manifest = JSON.parse(fs.readFileSync(path.join(templateDir, entry.name, 'package.json'), 'utf8'));
       if (manifest.name !== entry.name) throw new BuildError(`pkg-template/${entry.name}/package.json is named "${manifest.name}"`);
       if (!manifest.marketplace) throw new BuildError(`pkg-template/${entry.name}/package.json names no marketplace`);
+      const categories = manifest.codexCategories;
+      if (categories !== undefined && (!Array.isArray(categories) || categories.length === 0 || !categories.every((c) => typeof c === 'string' && c))) {
+        throw new BuildError(`pkg-template/${entry.name}/package.json: codexCategories must be a non-empty list of n8n node categories`);
+      }
       return { name: entry.name, marketplace: manifest.marketplace };
     })
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMockMarketplace } from '../tests/support/mock-marketplace.mjs';
 import { yamduOrder } from '../tests/support/fixtures.mjs';
+import { startMockAppDirect } from '../tests/support/mock-appdirect.mjs';
 
 const PKG = fileURLToPath(new URL('../pkg/', import.meta.url));
 
@@ -86,6 +87,9 @@ function showSent(mock, from) {
 const mp = await loadPackage();
 // The mock caps pages at 4 articles so that Return All has to follow several pages.
 const mock = await startMockMarketplace({ maxPageSize: 4 });
+// AppDirect has a mock of its own (OAuth2 token endpoint, account and billing APIs, integration events),
+// with enough companies and subscriptions that Return All reads several pages in either paging style.
+const appdirect = await startMockAppDirect({ seed: { companies: 230, subscriptions: 230 } });
 const mittwaldCredentials = { apiToken: mock.credentials.mittwald.apiToken, baseUrl: mock.url };
 const interworksCredentials = { ...mock.credentials.interworks };
 const retry = { maxRetries: 2, baseDelayMs: 200 };
@@ -98,6 +102,7 @@ console.log(bold('marketplace nodes demo'));
 const nodes = await mp.nodes();
 console.log(`nodes: ${nodes.map((n) => `${n.displayName} (${n.name})`).join(', ')}`);
 console.log(`mock marketplace: ${mock.url}  (mittwald /v2, Interworks connector /API, Yamdu /api/orders)`);
+console.log(`mock AppDirect:   ${appdirect.url}  (/oauth2/token, /api/account/v2, /api/billing/v1, /api/channel/v1/events)`);
 
 async function run(node, parameters, credentials, extra = {}) {
   const from = mock.requests.length;
@@ -238,6 +243,71 @@ try {
     check(sent.filter((r) => r.method === 'POST').length === 1 && sent.length === 4, 'one create, then three reads (pending, packing, packed)');
   });
 
+  // ---- AppDirect: OAuth2 client credentials, the subscription lifecycle, both paging styles, the trigger
+  const adCredentials = { ...appdirect.credentials };
+  const adRun = async (parameters) => {
+    const from = appdirect.requests.length;
+    const out = await mp.execute({ node: 'appDirect', parameters, items: [{ json: {} }], credentials: adCredentials, retry });
+    return { out, sent: showSent(appdirect, from) };
+  };
+  let adState = null;
+  await step('AppDirect Trigger · first poll (nothing yet: it marks where "now" is)', async () => {
+    const from = appdirect.requests.length;
+    const { items, state } = await mp.poll({ node: 'appDirectTrigger', parameters: {}, credentials: adCredentials });
+    showSent(appdirect, from);
+    console.log(`  got:  ${items.length} events, state ${short(state)}`);
+    check(items.length === 0 && state, 'no events and a state to keep');
+    adState = state;
+  });
+
+  await step('AppDirect · Create Company (fetches the OAuth2 token first: client credentials, HTTP Basic)', async () => {
+    const { out, sent } = await adRun({ resource: 'Companies', operation: 'resource_Company_createCompany_POST', additionalFields: { name: 'Acme Demo GmbH', companySize: 'SMALL' } });
+    console.log(`  got:  company ${out[0].json.id} "${out[0].json.name}"`);
+    check(sent.length === 2 && sent[0].path === '/oauth2/token' && sent[0].rawBody === 'grant_type=client_credentials&scope=ROLE_PARTNER', 'a token request, then the create');
+    check(sent[1].headers.authorization === `Bearer ${appdirect.issued[0]}`, 'the create carries the fetched token');
+  });
+
+  await step('AppDirect · Create Subscription → Assign User → Cancel (one cached token for all three)', async () => {
+    const company = appdirect.data.companies[0].id;
+    const user = appdirect.data.users[1].id;
+    const created = await adRun({
+      resource: 'Subscriptions',
+      operation: 'resource_Other_createSubscription_POST',
+      companyId: company,
+      userId: user,
+      additionalFields: { order: { paymentPlanId: 7001, orderLines: [{ unit: 'USER', quantity: 3 }] } },
+    });
+    const subscription = created.out[0].json.id;
+    console.log(`  got:  subscription ${subscription} (${created.out[0].json.status})`);
+    const assigned = await adRun({ resource: 'SubscriptionAssignments', operation: 'resource_Subscription_createSubscriptionAssignment_POST', subscriptionUuid: subscription, userUuid: user });
+    console.log(`  got:  ${assigned.out[0].json.user.email} assigned`);
+    const cancelled = await adRun({ resource: 'Subscriptions', operation: 'resource_Subscription_cancelSubscription_DELETE', subscriptionId: subscription });
+    console.log(`  got:  ${short(cancelled.out[0].json)}; the marketplace says ${appdirect.data.subscriptions.find((s) => s.id === subscription).status}`);
+    check(appdirect.data.subscriptions.find((s) => s.id === subscription).status === 'CANCELLED', 'cancelled');
+    check(appdirect.tokenRequests().length === 1, `one token request so far, saw ${appdirect.tokenRequests().length}`);
+  });
+
+  await step('AppDirect · List All Subscriptions (Return All, billing paging: start/count over bare arrays)', async () => {
+    const { out, sent } = await adRun({ resource: 'Subscriptions', operation: 'resource_Subscription_readSubscriptions_GET', returnAll: true });
+    console.log(`  got:  ${out.length} subscriptions over ${sent.length} pages`);
+    check(out.length === appdirect.data.subscriptions.length && sent.length >= 2, 'every subscription, over several pages');
+  });
+
+  await step('AppDirect · List All Companies (Return All, account paging: page/size over {content, page})', async () => {
+    const { out, sent } = await adRun({ resource: 'Companies', operation: 'resource_Company_readAllCompanies_GET', returnAll: true });
+    console.log(`  got:  ${out.length} companies over ${sent.length} pages`);
+    check(out.length === appdirect.data.companies.length && sent.length >= 2, 'every company, over several pages');
+  });
+
+  await step('AppDirect Trigger · poll: the events since the first poll, oldest first', async () => {
+    const from = appdirect.requests.length;
+    const { items, state } = await mp.poll({ node: 'appDirectTrigger', parameters: {}, credentials: adCredentials, state: adState });
+    showSent(appdirect, from);
+    console.log(`  got:  ${items.map((e) => e.type).join(', ')}; next state ${short(state)}`);
+    check(items.map((e) => e.type).join() === 'SUBSCRIPTION_ORDER,USER_ASSIGNMENT,SUBSCRIPTION_CANCEL', 'the order, the assignment and the cancel');
+    check(appdirect.errors.length === 0, `the mock saw nothing unexpected: ${appdirect.errors.join('; ')}`);
+  });
+
   await step('Deliberately bad input · Order Extension with customer id "12345"', async () => {
     const from = mock.requests.length;
     let error;
@@ -275,6 +345,7 @@ try {
   });
 } finally {
   await mock.close();
+  await appdirect.close();
 }
 
 // ---- optional: the real mittwald API ---------------------------------------------------------------

@@ -16,6 +16,14 @@ export function nodeList(mp) {
   const lines = [];
   for (const node of mp.nodes()) {
     const credential = node.credentials.map((c) => `\`${c.name}\``).join(', ') || 'none';
+    if (node.polling) {
+      // A polling trigger has no operations: its filters are what it offers.
+      lines.push(`### ${node.displayName} (\`${node.name}\`, credential ${credential}, polling trigger)`, '');
+      lines.push(node.description, '', '| Field | Name | What it does |', '|---|---|---|');
+      for (const field of node.properties) lines.push(`| ${field.displayName} | \`${field.name}\` | ${field.description ?? ''} |`);
+      lines.push('');
+      continue;
+    }
     const resources = node.properties.find((p) => p.name === 'resource').options.map((resource) => ({
       resource,
       operations: node.properties.find(

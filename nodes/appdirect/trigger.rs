@@ -34,6 +34,7 @@ pub fn node() -> Node {
             path: "/api/channel/v1/events",
             since_param: "fromDate",
             fixed_query: &[("sortOrder", "ASC")],
+            latest_query: &[("sortOrder", "DESC")],
             pages: super::ACCOUNT_PAGES,
             time_at: "/creationDate",
             id_at: "/uuid",

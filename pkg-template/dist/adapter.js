@@ -71,9 +71,10 @@ function outputItems(result, files, toBinary) {
   );
 }
 
-/** The search request of one picker page. */
-function searchRequest({ node, method, filter, paginationToken, credentials, baseUrl }) {
+/** The search request of one picker page; `parameters` are the form's current values (dependent lists). */
+function searchRequest({ node, method, filter, paginationToken, credentials, baseUrl, parameters }) {
   return {
+    parameters: parameters ?? {},
     node,
     method,
     filter: filter ?? null,

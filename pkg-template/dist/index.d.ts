@@ -184,3 +184,39 @@ export interface SearchEntry {
 export declare function search(
   options: SearchOptions,
 ): Promise<{ results: SearchEntry[]; paginationToken?: string }>;
+
+export interface PollOptions {
+  /** A polling trigger's node name (its description has `polling: true`), e.g. `"appDirectTrigger"`. */
+  node: string;
+  /** The trigger's parameters (e.g. `{ eventTypes: ['SUBSCRIPTION_ORDER'], includePastEvents: false }`). Default `{}`. */
+  parameters?: JsonObject;
+  /**
+   * Credential values of the node's credential type. For OAuth2 client credentials (AppDirect:
+   * `{ marketplaceUrl, clientId, clientSecret, scope }`) the module fetches and caches the token itself.
+   */
+  credentials?: JsonObject | null;
+  /** Overrides the API base URL (e.g. a mock server). */
+  baseUrl?: string;
+  /**
+   * The `state` the previous poll returned; leave it out (or null) on the first poll, which then emits
+   * nothing (unless `includePastEvents`) and only marks where "now" is.
+   */
+  state?: JsonValue;
+  /** The wall clock, epoch milliseconds. Default `Date.now()`. */
+  now?: number;
+  /** A test run: returns what there is whatever the state; keep your previous state. Default false. */
+  manual?: boolean;
+}
+
+export interface PollResult {
+  /** The new events, oldest first, each once (the service's event objects). */
+  items: JsonObject[];
+  /** Keep this and pass it as `state` to the next poll (plain JSON: store it as it is). */
+  state: JsonValue;
+}
+
+/**
+ * One poll of a polling trigger: the events since `state`, oldest first, and the state to pass to the
+ * next poll. Rejects with a `NodeExecutionError`; then keep the state you passed.
+ */
+export declare function poll(options: PollOptions): Promise<PollResult>;

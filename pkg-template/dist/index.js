@@ -176,7 +176,41 @@ async function search(options) {
   return adapter.searchPage(resultJson, (error) => new NodeExecutionError(error));
 }
 
-module.exports = { nodes, credentials, credentialHeaders, execute, search, NodeExecutionError };
+/**
+ * One poll of a polling trigger (a node whose description has `polling: true`, e.g. `appDirectTrigger`):
+ * `{ node, parameters, credentials, baseUrl, state, now, manual }` → `{ items, state }`, the events that
+ * happened since `state`, oldest first, each once (the event objects themselves; at most 1000 a poll, the
+ * rest come with the next one).
+ *
+ * Keep the returned `state` (it is plain JSON: store it wherever you like) and pass it to the next call:
+ * that is how each event is handed out once. Without a `state` (the first poll) nothing is emitted,
+ * unless `parameters.includePastEvents` is true: the state then marks "now", and the next poll returns
+ * what happened after it. `manual: true` is a test run: it shows what there is whatever the state (keep
+ * your old state rather than the returned one). `now` is the wall clock in epoch milliseconds, by default
+ * `Date.now()`.
+ *
+ * OAuth2 client-credentials credentials (AppDirect: `{ marketplaceUrl, clientId, clientSecret, scope }`)
+ * need no token from you: the module fetches one, keeps it until shortly before it expires (for every
+ * `execute`, `search` and `poll` of this process) and fetches a new one when the service refuses it.
+ * Rejects with a `NodeExecutionError` like `execute`; the state to keep then is the one you passed.
+ */
+async function poll(options) {
+  if (!isPlainObject(options) || typeof options.node !== 'string' || options.node === '') {
+    throw new TypeError('poll() expects { node, parameters?, credentials?, baseUrl?, state?, now?, manual? }');
+  }
+  const { node, parameters = {}, credentials: creds = null, baseUrl, state = null, now = Date.now(), manual = false } = options;
+  if (!isPlainObject(parameters)) throw new TypeError('poll(): `parameters` must be an object');
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
+    throw new TypeError('poll(): `now` must be the wall clock in epoch milliseconds');
+  }
+  const request = { node, parameters, credentials: creds, state: state ?? null, now, manual: Boolean(manual) };
+  if (baseUrl !== undefined && baseUrl !== null) request.baseUrl = String(baseUrl);
+  const result = await runtime.poll(JSON.stringify(request), undefined);
+  if (result.error) throw new NodeExecutionError(result.error);
+  return { items: result.items, state: result.state };
+}
+
+module.exports = { nodes, credentials, credentialHeaders, execute, search, poll, NodeExecutionError };
 
 // Test hooks; not part of the public API.
 Object.defineProperty(module.exports, '_internal', {
@@ -184,6 +218,7 @@ Object.defineProperty(module.exports, '_internal', {
   value: Object.freeze({
     __panicForTests: () => runtime.panicForTests(),
     executeRaw: (requestJson, host) => runtime.execute(requestJson, host),
+    pollRaw: (requestJson, host) => runtime.poll(requestJson, host),
     instancesCreated: () => runtime.instancesCreated(),
     memoryBytes: () => runtime.memoryBytes(),
   }),

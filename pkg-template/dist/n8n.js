@@ -165,6 +165,8 @@ function listSearchMethods(nodeName, description) {
         // n8n may hand back a number; the module reads the token as text.
         paginationToken: paginationToken == null ? null : String(paginationToken),
         credentials: await credentialsOf(this, description),
+        // A list may depend on another field (a product's editions).
+        parameters: this.getCurrentNodeParameters() ?? {},
       });
       const resultJson = await runtime.search(JSON.stringify(request), makeHost(this, undefined, request.credentials));
       return adapter.searchPage(resultJson, (error) => toN8nError(this, error));
@@ -204,14 +206,85 @@ async function executeNode(nodeName) {
   return [await adapter.outputItems(result, files, (bytes, file) => toN8nBinary(this, bytes, file))];
 }
 
+/** The names of a trigger's own parameters: every property of its description, not n8n's `pollTimes`. */
+function pollParameterNames(description) {
+  const names = [];
+  for (const property of description.properties || []) {
+    if (property.name === 'pollTimes' || names.includes(property.name)) continue;
+    names.push(property.name);
+  }
+  return names;
+}
+
+/**
+ * The n8n `poll` of polling trigger `nodeName`; `this` is n8n's IPollFunctions. The module reads the
+ * events since the state kept in the node's static data (none on the first poll: then it only notes
+ * where "now" is) and hands back the next state; a manual run (the editor's "Fetch Test Event") shows
+ * what there is and leaves the state as it was. Resolves to `null` when nothing new happened.
+ */
+async function pollNode(nodeName) {
+  const description = findDescription(runtime.nodeDescriptions(), nodeName, 'Node');
+  const parameters = {};
+  for (const name of pollParameterNames(description)) {
+    const property = description.properties.find((p) => p.name === name);
+    const fallback = property && property.default !== undefined ? cloneJson(property.default) : null;
+    parameters[name] = this.getNodeParameter(name, fallback);
+  }
+  const manual = this.getMode() === 'manual';
+  const staticData = this.getWorkflowStaticData('node');
+  const credentials = await credentialsOf(this, description);
+  const request = {
+    node: nodeName,
+    parameters,
+    credentials,
+    state: staticData.state ?? null,
+    now: Date.now(),
+    manual,
+  };
+
+  let result;
+  try {
+    result = await runtime.poll(JSON.stringify(request), makeHost(this, undefined, credentials));
+  } catch (error) {
+    const { NodeOperationError } = workflow();
+    throw new NodeOperationError(this.getNode(), error instanceof Error ? error : String(error));
+  }
+  if (result.error) throw toN8nError(this, result.error);
+  if (!manual && result.state !== undefined) staticData.state = result.state;
+  const items = Array.isArray(result.items) ? result.items : [];
+  if (items.length === 0) return null;
+  return [items.map((json) => ({ json }))];
+}
+
 /** A file answer becomes n8n binary data (stored in n8n's binary-data mode) under the property `data`. */
 async function toN8nBinary(ctx, bytes, { fileName, mimeType }) {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { data: await ctx.helpers.prepareBinaryData(buffer, fileName, mimeType) };
 }
 
-/** An n8n node class for node `nodeName`, named `className` (n8n requires it to match the file). */
+/**
+ * An n8n node class for node `nodeName`, named `className` (n8n requires it to match the file): an
+ * action node (`execute`), or, for a description with `polling: true`, a polling trigger (`poll`).
+ */
 function makeNodeClass(nodeName, className) {
+  if (findDescription(runtime.nodeDescriptions(), nodeName, 'Node').polling === true) {
+    return setClassName(
+      class {
+        constructor() {
+          const description = cloneJson(findDescription(runtime.nodeDescriptions(), nodeName, 'Node'));
+          // A trigger starts workflows; it is no tool for an agent.
+          delete description.usableAsTool;
+          this.description = description;
+          this.methods = { listSearch: listSearchMethods(nodeName, description) };
+        }
+
+        async poll() {
+          return pollNode.call(this, nodeName);
+        }
+      },
+      className,
+    );
+  }
   const cls = class {
     constructor() {
       // n8n reads (and annotates) the description right after `new`: give each instance its own copy.

@@ -4,13 +4,14 @@
 // each request against the spec (route, method, security, path/query/header parameters, Accept,
 // body content type and schema); the test fails on any request violation it reports, on an input
 // error from the runtime, and on a 2xx mock answer the runtime cannot take. Writes
-// tests/contract/report.md (git-ignored) and prints a one-line summary.
+// tests/contract/report.md (git-ignored) and prints a one-line summary. The run, classification and
+// report are ./harness.mjs's, shared with appdirect.test.mjs.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { assertContract, coverageOfResults, loadPackage, prismVersion, runOperations, writeReport } from './harness.mjs';
 import { SpecInputs } from './inputs.mjs';
 import { CONTRACT_DIR, REPO_ROOT, startPrism, startRecordingProxy } from './prism.mjs';
 
@@ -18,261 +19,6 @@ const SPEC_PATH = path.join(REPO_ROOT, 'nodes', 'mittwald', 'openapi.json');
 const REPORT_PATH = path.join(CONTRACT_DIR, 'report.md');
 const NODE = 'mittwald';
 const TOKEN = 'contract-token';
-const PER_OPERATION_TIMEOUT_MS = 15_000;
-/** Marks a form note that means a required spec input could not be given at all. */
-const MISSING = 'MISSING';
-
-/** Failure classes, in report order. */
-const CLASSES = {
-  pass: 'passed',
-  'request-violation': 'Prism reported request violations (the request does not satisfy the spec)',
-  'route-not-matched': 'Prism matched no route/method (wrong path or method)',
-  'not-acceptable': "the request's Accept header asks for a media type the operation does not answer with (Prism 406)",
-  'no-request': 'execute sent no request',
-  'input-error': 'execute rejected the minimal valid input (kind "input")',
-  'answer-not-taken': 'Prism accepted the request and answered 2xx, but execute failed on that answer',
-  'mock-error': 'Prism accepted the request but answered non-2xx (a mock limitation, not a request violation)',
-  'form-mismatch': 'the node does not offer the operation, or its form has no field for an input the spec requires',
-  'harness-error': 'the harness could not build an input or run the operation',
-};
-
-function loadPackage() {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('../../pkg');
-  } catch (err) {
-    throw new Error(`the package is not built; run "node scripts/build.mjs" first (${err.message})`);
-  }
-}
-
-const cap = (name) => name.charAt(0).toUpperCase() + name.slice(1);
-
-/** The resource that offers each operation (from the `operation` pickers' displayOptions). */
-function resourcesOf(description) {
-  const map = new Map();
-  for (const picker of description.properties.filter((p) => p.name === 'operation')) {
-    for (const option of picker.options) map.set(option.value, picker.displayOptions?.show?.resource?.[0]);
-  }
-  return map;
-}
-
-/** The form of one operation: its top-level properties (those whose displayOptions name it). */
-function formOf(description, operationId) {
-  return description.properties.filter((p) => (p.displayOptions?.show?.operation ?? []).includes(operationId));
-}
-
-/** Whether `prop` is shown for `params` (resource/operation already match; other conditions checked). */
-function shown(prop, params, form) {
-  const show = prop.displayOptions?.show ?? {};
-  for (const [key, allowed] of Object.entries(show)) {
-    if (key === 'resource' || key === 'operation') continue;
-    const current = key in params ? params[key] : form.find((p) => p.name === key)?.default;
-    if (!allowed.includes(current)) return false;
-  }
-  const hide = prop.displayOptions?.hide ?? {};
-  for (const [key, denied] of Object.entries(hide)) {
-    const current = key in params ? params[key] : form.find((p) => p.name === key)?.default;
-    if (denied.includes(current)) return false;
-  }
-  return true;
-}
-
-/** A spec value in the shape the n8n property takes. */
-function shaped(value, prop) {
-  switch (prop.type) {
-    case 'json':
-      return JSON.stringify(value);
-    case 'multiOptions':
-      return Array.isArray(value) ? value : [value];
-    case 'number':
-      return Number(value);
-    case 'boolean':
-      return Boolean(value);
-    case 'resourceLocator': {
-      // As n8n stores it: the "ID" mode with the id typed in.
-      const mode = prop.modes?.find((m) => m.name === 'id') ?? prop.modes?.find((m) => m.type !== 'list') ?? prop.modes?.[0];
-      return { __rl: true, mode: mode?.name ?? 'id', value: typeof value === 'string' ? value : JSON.stringify(value) };
-    }
-    case 'string':
-      if (prop.typeOptions?.multipleValues) return (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-      return typeof value === 'string' ? value : JSON.stringify(value);
-    default:
-      return value;
-  }
-}
-
-/** The parameters for `op` (from the spec) placed into its form; `notes` lists form mismatches. */
-function parametersFor(op, resource, form, spec) {
-  const notes = [];
-  const binary = {};
-  const params = { resource, operation: op.id };
-  const variant = form.find((p) => p.name === 'bodyVariant');
-  if (variant) params.bodyVariant = variant.options[0].value;
-  const paginated = form.some((p) => p.name === 'returnAll');
-  const active = () => form.filter((p) => shown(p, params, form));
-  const used = new Set(['resource', 'operation', 'bodyVariant', 'returnAll', 'limit']);
-  const inputs = spec.requiredInputs(op, { paginated });
-  for (const input of inputs) {
-    const names = input.place === 'wholeBody' ? ['body'] : [input.name, `${input.place}${cap(input.name)}`];
-    const where = input.place === 'wholeBody' ? 'the whole body' : `${input.place} "${input.name}"`;
-    const top = active().find((p) => names.includes(p.name) && !p.type.endsWith('ollection') && !used.has(p.name));
-    if (top && /\(Input Binary Field\)$/.test(top.displayName)) {
-      // A file part: the field names a binary property of the input item, which carries the bytes.
-      params[top.name] = `file_${top.name}`;
-      binary[`file_${top.name}`] = { data: CONTRACT_FILE, mimeType: 'application/octet-stream', fileName: 'contract.bin' };
-      used.add(top.name);
-      continue;
-    }
-    if (top) {
-      params[top.name] = shaped(input.value, top);
-      used.add(top.name);
-      if (!top.required) notes.push(`required ${where} is the top-level field "${top.name}" but that field is not marked required`);
-      continue;
-    }
-    const collection = active().find((p) => p.name === 'additionalFields');
-    const inner = collection?.options?.find((o) => names.includes(o.name));
-    if (inner) {
-      params.additionalFields = { ...(params.additionalFields ?? {}), [inner.name]: shaped(input.value, inner) };
-      notes.push(`required ${where} is offered only under Additional Fields ("${inner.name}")`);
-      continue;
-    }
-    notes.push(`${MISSING}: required ${where} has no field in the form (looked for ${names.map((n) => `"${n}"`).join(' / ')})`);
-  }
-  for (const p of active()) {
-    if (p.required && !used.has(p.name)) {
-      notes.push(`the form requires "${p.name}", which the spec does not require (sent its default)`);
-      params[p.name] = p.default;
-    }
-  }
-  return { params, notes, inputs, binary };
-}
-
-/** The bytes every file part sends: not UTF-8, so a body that treats files as text would be caught. */
-const CONTRACT_FILE = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0xff, 0xfe, 0x00, 0x0a]);
-
-function classify(outcome, exchanges, notes) {
-  const requestViolations = exchanges.flatMap((x) => (x.violations ?? []).filter((v) => v.location?.[0] === 'request'));
-  const unrouted = exchanges.filter((x) => /NO_(PATH|METHOD)_MATCHED|NO_SERVER_MATCHED/.test(x.answer ?? '') || x.status === 0);
-  if (requestViolations.length) return 'request-violation';
-  if (unrouted.length) return 'route-not-matched';
-  if (exchanges.some((x) => /NOT_ACCEPTABLE/.test(x.answer ?? ''))) return 'not-acceptable';
-  const missing = notes.some((n) => n.startsWith(MISSING));
-  if (outcome.error?.kind === 'input') return missing ? 'form-mismatch' : 'input-error';
-  if (outcome.error?.harness) return 'harness-error';
-  if (!exchanges.length) return outcome.error ? 'harness-error' : 'no-request';
-  const non2xx = exchanges.filter((x) => x.status < 200 || x.status > 299);
-  if (non2xx.length) return 'mock-error';
-  if (outcome.error) return 'answer-not-taken';
-  if (missing) return 'form-mismatch';
-  return 'pass';
-}
-
-/** What kinds of input an operation's request exercised (for the report's coverage line). */
-function coverageOf(op, inputs, parameters) {
-  const label = { path: 'path params', query: 'required query params', header: 'required header params', body: 'required body fields', wholeBody: 'non-object body' };
-  const kinds = new Set(inputs.map((i) => label[i.place]));
-  if (op.body) kinds.add(op.body.contentType === 'application/json' ? 'json body' : `${op.body.contentType} body`);
-  if (parameters?.bodyVariant) kinds.add('oneOf body (first variant)');
-  if (inputs.some((i) => i.place === 'body' && i.value && typeof i.value === 'object')) kinds.add('nested body value');
-  if (Object.values(parameters ?? {}).some((v) => v && typeof v === 'object' && v.__rl)) kinds.add('resource locator');
-  if ('returnAll' in (parameters ?? {}) || op.params.some((p) => p.name === 'skip')) kinds.add('paginated (limit/skip)');
-  if (op.security.length === 0) kinds.add('public (no security)');
-  return [...kinds];
-}
-
-function withTimeout(promise, ms) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no result within ${ms} ms`), { kind: 'timeout' })), ms);
-    }),
-  ]);
-}
-
-function describeExchange(x) {
-  const lines = [`${x.method} ${x.url} → ${x.status}`];
-  const headers = Object.entries(x.headers)
-    .filter(([k]) => !['host', 'connection', 'content-length', 'accept-encoding', 'user-agent', 'sec-fetch-mode', 'accept-language'].includes(k))
-    .map(([k, v]) => `${k}: ${k === 'x-access-token' ? '(token)' : v}`);
-  if (headers.length) lines.push(`  headers: ${headers.join('; ')}`);
-  if (x.body) lines.push(`  body: ${x.body.slice(0, 600)}`);
-  for (const v of x.violations ?? []) lines.push(`  ${v.location?.[0] === 'request' ? 'VIOLATION' : 'response note'} [${v.severity}] ${(v.location ?? []).join('.')}: ${v.message}`);
-  if (x.status >= 300 && !(x.violations ?? []).length) lines.push(`  answer: ${(x.answer ?? '').slice(0, 300)}`);
-  return lines;
-}
-
-function mdEscape(text) {
-  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-function writeReport(results, meta) {
-  const counts = {};
-  for (const r of results) counts[r.result] = (counts[r.result] ?? 0) + 1;
-  const lines = [
-    '# Contract test report: mittwald operations against the spec',
-    '',
-    `Generated by \`node --test tests/contract/\` on ${new Date().toISOString()}. Each operation was executed once through`,
-    `the built package's \`execute\` with a minimal valid input built from \`nodes/mittwald/openapi.json\`, against`,
-    `Stoplight Prism ${meta.prismVersion} (\`prism mock\`, static answers) serving that same document. Prism started in ${meta.prismStartMs} ms;`,
-    `the ${results.length} operations ran in ${(meta.runMs / 1000).toFixed(1)} s.`,
-    '',
-    '## Summary',
-    '',
-    `Inputs exercised (operations): ${Object.entries(meta.coverage).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
-    '',
-    '| Result | Operations |',
-    '|---|---|',
-    ...Object.keys(CLASSES)
-      .filter((c) => counts[c])
-      .map((c) => `| ${c === 'pass' ? 'pass' : `**${c}** — ${CLASSES[c]}`} | ${counts[c]} |`),
-    '',
-  ];
-  const failing = results.filter((r) => r.result !== 'pass');
-  if (failing.length) {
-    lines.push('## Failures', '');
-    for (const cls of Object.keys(CLASSES).filter((c) => c !== 'pass')) {
-      const group = failing.filter((r) => r.result === cls);
-      if (!group.length) continue;
-      lines.push(`### ${cls} (${group.length})`, '', CLASSES[cls], '');
-      for (const r of group) {
-        lines.push(`- \`${r.id}\` — ${r.method} ${r.path}: ${r.reason}`);
-        lines.push('  ```', ...r.details.map((d) => `  ${d}`), '  ```');
-      }
-      lines.push('');
-    }
-  }
-  const formNotes = results.filter((r) => r.formNotes && r.result === 'pass');
-  if (formNotes.length) {
-    lines.push(
-      '## Form notes on passing operations (not failures)',
-      '',
-      'The request satisfied the spec, but the form places a required input differently from the',
-      'conventions (required inputs are top-level fields marked required; optional ones sit in Additional Fields).',
-      '',
-      ...formNotes.map((r) => `- \`${r.id}\`: ${mdEscape(r.formNotes.join('; '))}`),
-      '',
-    );
-  }
-  const notes = results.filter((r) => r.responseNotes);
-  if (notes.length) {
-    lines.push(
-      '## Prism notes on its own mock answers (not failures)',
-      '',
-      'Prism checks the answer it generates from the spec\'s examples against the response schema; these',
-      'operations\' examples disagree with their schemas. Nothing the client sent is at fault.',
-      '',
-      ...notes.map((r) => `- \`${r.id}\`: ${mdEscape(r.responseNotes)}`),
-      '',
-    );
-  }
-  lines.push('## All operations', '', '| # | operationId | Method | Path | Result | Requests | Detail |', '|---|---|---|---|---|---|---|');
-  results.forEach((r, i) => {
-    lines.push(`| ${i + 1} | \`${r.id}\` | ${r.method} | \`${r.path}\` | ${r.result === 'pass' ? 'pass' : `**${r.result}**`} | ${r.requests} | ${mdEscape(r.result === 'pass' ? r.summary : r.reason)} |`);
-  });
-  fs.writeFileSync(REPORT_PATH, `${lines.join('\n')}\n`);
-  return counts;
-}
 
 let prism;
 let proxy;
@@ -314,102 +60,22 @@ test('the mock rejects what the spec forbids, and the proxy reads its verdict', 
 test('every mittwald operation sends a request the spec accepts', async () => {
   const mp = loadPackage();
   const spec = new SpecInputs(JSON.parse(fs.readFileSync(SPEC_PATH, 'utf8')));
-  const description = mp.nodes().find((n) => n.name === NODE);
-  assert.ok(description, `the package has no "${NODE}" node`);
-  const resources = resourcesOf(description);
-  const offered = [...resources.keys()];
-  const operations = spec.operations();
-  const specIds = new Set(operations.map((o) => o.id));
-  const missing = operations.filter((o) => !offered.includes(o.id)).map((o) => o.id);
-  const extra = offered.filter((id) => !specIds.has(id));
-
-  const started = Date.now();
-  const results = [];
-  for (const op of operations) {
-    const form = formOf(description, op.id);
-    const row = { id: op.id, method: op.method, path: op.path, details: [], requests: 0 };
-    let parameters;
-    let notes = [];
-    let inputs = [];
-    let binary = {};
-    const outcome = {};
-    if (!resources.has(op.id)) {
-      row.result = 'form-mismatch';
-      row.reason = 'the node does not offer this operation';
-      results.push(row);
-      continue;
-    }
-    try {
-      ({ params: parameters, notes, inputs, binary } = parametersFor(op, resources.get(op.id), form, spec));
-    } catch (err) {
-      outcome.error = { harness: true, message: err.message };
-    }
-    proxy.take();
-    if (!outcome.error) {
-      try {
-        const items = await withTimeout(
-          mp.execute({
-            node: NODE,
-            parameters,
-            items: [{ json: {}, binary }],
-            credentials: { apiToken: TOKEN, baseUrl: proxy.url },
-            continueOnFail: false,
-            retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
-          }),
-          PER_OPERATION_TIMEOUT_MS,
-        );
-        outcome.items = items;
-      } catch (err) {
-        outcome.error = { kind: err.kind ?? 'thrown', message: err.message, httpCode: err.httpCode, description: err.description };
-      }
-    }
-    const exchanges = proxy.take();
-    row.requests = exchanges.length;
-    row.result = classify(outcome, exchanges, notes);
-    row.details.push(`parameters: ${JSON.stringify(parameters)}`);
-    for (const n of notes) row.details.push(`form: ${n}`);
-    for (const x of exchanges) row.details.push(...describeExchange(x));
-    if (outcome.error) row.details.push(`execute threw (${outcome.error.kind}${outcome.error.httpCode ? `, HTTP ${outcome.error.httpCode}` : ''}): ${outcome.error.message}${outcome.error.description ? ` — ${String(outcome.error.description).slice(0, 300)}` : ''}`);
-    const responseNotes = exchanges.flatMap((x) => (x.violations ?? []).filter((v) => v.location?.[0] !== 'request'));
-    if (responseNotes.length) row.responseNotes = responseNotes.map((v) => `${(v.location ?? []).join('.')}: ${v.message}`).join('; ');
-    const requestViolations = exchanges.flatMap((x) => (x.violations ?? []).filter((v) => v.location?.[0] === 'request'));
-    row.reason = {
-      pass: '',
-      'request-violation': requestViolations.map((v) => `${(v.location ?? []).join('.')}: ${v.message}`).join('; '),
-      'route-not-matched': exchanges.map((x) => `${x.method} ${x.url} → ${x.status}`).join('; '),
-      'not-acceptable': exchanges.map((x) => `accept: ${x.headers.accept} → ${x.status}`).join('; '),
-      'no-request': 'execute resolved without sending anything',
-      'input-error': outcome.error?.message,
-      'answer-not-taken': `${outcome.error?.message} (Prism answered ${exchanges.map((x) => `${x.status} ${x.answerType}`).join(', ')})`,
-      'mock-error': exchanges.map((x) => `${x.status}: ${(x.answer ?? '').slice(0, 200)}`).join('; '),
-      'form-mismatch': notes.join('; ') + (outcome.error ? ` — execute: ${outcome.error.message}` : ''),
-      'harness-error': outcome.error?.message ?? 'no request and no error',
-    }[row.result];
-    row.summary = exchanges.map((x) => `${x.method} ${x.url} → ${x.status}`).join('; ') + (outcome.items ? ` → ${outcome.items.length} item(s)` : '');
-    if (notes.length) row.formNotes = notes;
-    row.coverage = coverageOf(op, inputs, parameters);
-    results.push(row);
-  }
-  for (const id of extra) results.push({ id, method: '', path: '', result: 'form-mismatch', reason: 'offered by the node but not a current operation of the spec', details: [], requests: 0 });
-
-  const runMs = Date.now() - started;
-  const prismVersion = JSON.parse(fs.readFileSync(path.join(CONTRACT_DIR, 'node_modules', '@stoplight', 'prism-cli', 'package.json'), 'utf8')).version;
-  const coverage = {};
-  for (const r of results) for (const k of r.coverage ?? []) coverage[k] = (coverage[k] ?? 0) + 1;
-  const counts = writeReport(results, { runMs, prismStartMs: prism.startMs, prismVersion, coverage });
-  const failing = results.filter((r) => r.result !== 'pass');
-  const summary = Object.entries(counts)
-    .map(([k, v]) => `${v} ${k}`)
-    .join(', ');
-  console.log(`contract: ${results.length} operations, ${summary} (${(runMs / 1000).toFixed(1)} s) — report: ${path.relative(REPO_ROOT, REPORT_PATH)}`);
-  assert.deepEqual(missing, [], 'every current spec operation is offered by the node');
-  assert.equal(
-    failing.length,
-    0,
-    `${failing.length} of ${results.length} operations failed the contract (see ${path.relative(REPO_ROOT, REPORT_PATH)}):\n` +
-      failing
-        .slice(0, 40)
-        .map((r) => `  ${r.result}: ${r.id} — ${String(r.reason).slice(0, 200)}`)
-        .join('\n'),
-  );
+  const { results, missing, runMs } = await runOperations({
+    mp,
+    node: NODE,
+    spec,
+    proxy,
+    credentials: { apiToken: TOKEN, baseUrl: proxy.url },
+  });
+  const counts = writeReport(REPORT_PATH, results, {
+    title: 'Contract test report: mittwald operations against the spec',
+    intro: [
+      `Generated by \`node --test tests/contract/\` on ${new Date().toISOString()}. Each operation was executed once through`,
+      `the built package's \`execute\` with a minimal valid input built from \`nodes/mittwald/openapi.json\`, against`,
+      `Stoplight Prism ${prismVersion()} (\`prism mock\`, static answers) serving that same document. Prism started in ${prism.startMs} ms;`,
+      `the ${results.length} operations ran in ${(runMs / 1000).toFixed(1)} s.`,
+    ],
+    coverage: coverageOfResults(results),
+  });
+  assertContract({ label: 'contract', results, counts, runMs, reportPath: REPORT_PATH, missing });
 });

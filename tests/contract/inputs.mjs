@@ -6,8 +6,12 @@
 // minItems entries, objects → their required (non-readOnly) properties, recursively; oneOf/anyOf →
 // the first branch. Only what the spec requires: path parameters, required query/header parameters
 // and the required fields of the (first variant of the) request body.
+//
+// `SpecInputs` reads one document (its `$ref`s resolve in it); `SpecSet` does the same for a node whose
+// operations come from several documents (AppDirect), each operation's inputs from its own document.
 
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+/** The methods build.rs generates operations for, in its order. */
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head'];
 
 export const UUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 
@@ -33,8 +37,10 @@ const FORMAT_VALUES = {
 };
 
 export class SpecInputs {
-  constructor(doc) {
+  /** `file`: the document's name, kept on each operation (`op.file`). */
+  constructor(doc, { file } = {}) {
     this.doc = doc;
+    this.file = file;
   }
 
   resolve(value) {
@@ -141,7 +147,7 @@ export class SpecInputs {
     return (s.required ?? []).filter((name) => !this.flatten(s.properties?.[name] ?? {}).readOnly);
   }
 
-  /** Every current operation: { id, tag, method, path, params, body } as the spec states it. */
+  /** Every current operation: { id, tag, method, path, params, body, security, file } as the spec states it. */
   operations() {
     const list = [];
     for (const [route, item] of Object.entries(this.doc.paths)) {
@@ -168,6 +174,7 @@ export class SpecInputs {
           params: [...params.values()],
           body,
           security: op.security ?? this.doc.security ?? [],
+          file: this.file,
         });
       }
     }
@@ -199,6 +206,34 @@ export class SpecInputs {
       }
     }
     return inputs;
+  }
+}
+
+/** Several documents read as one node's spec: `documents` is [{ name, doc }]; operation ids must be unique across them. */
+export class SpecSet {
+  constructor(documents) {
+    this.byFile = new Map(documents.map(({ name, doc }) => [name, new SpecInputs(doc, { file: name })]));
+  }
+
+  /** The document of `op` (from `operations()`). */
+  inputsOf(op) {
+    const spec = this.byFile.get(op.file);
+    if (!spec) throw new Error(`operation ${op.id} names no document of the set (${op.file})`);
+    return spec;
+  }
+
+  operations() {
+    const list = [...this.byFile.values()].flatMap((spec) => spec.operations());
+    const seen = new Map();
+    for (const op of list) {
+      if (seen.has(op.id)) throw new Error(`operationId ${op.id} is in both ${seen.get(op.id)} and ${op.file}`);
+      seen.set(op.id, op.file);
+    }
+    return list;
+  }
+
+  requiredInputs(op, options) {
+    return this.inputsOf(op).requiredInputs(op, options);
   }
 }
 

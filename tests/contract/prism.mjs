@@ -1,6 +1,6 @@
 // Stoplight Prism (pinned in ./package.json) as a spec-driven mock, plus a small recording proxy in
-// front of it so every request the runtime sends — and Prism's verdict on it — can be tied to the
-// operation that sent it.
+// front of it (or of several: `route`) so every request the runtime sends — and Prism's verdict on it —
+// can be tied to the operation that sent it.
 //
 // What was learned about Prism 5.16.0 here (Node 20.20; its package.json declares node >= 24.18, npm
 // only warns — EBADENGINE — and it runs fine on 20):
@@ -30,16 +30,38 @@
 //     answer gets 406 `…#NOT_ACCEPTABLE`.
 //   - A valid request gets the operation's first 2xx response, built from the spec's examples (static
 //     mode, deterministic).
+//   - A query parameter the operation does not declare is let through without a word (the AppDirect
+//     proxy checks that itself). A document without security schemes gets no security check at all.
+//   - Several at once (AppDirect: ten documents, one process each, behind one proxy): started together
+//     they listen after ≈ 10–12 s in all (CPU-bound start-up); `freePorts(n)` hands out distinct ports.
+//     HEAD operations are routed and answered (with a response note that the empty answer has no
+//     media type).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/free-port.mjs';
 import { ensureInstalled, NPM } from '../support/install-on-demand.mjs';
 
 export { freePort };
+
+/** `n` distinct ports that were free a moment ago (held open together, so no two are the same). */
+export async function freePorts(n) {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    })),
+  );
+  const ports = servers.map((srv) => srv.address().port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
+}
 
 export const CONTRACT_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(CONTRACT_DIR, '..', '..');
@@ -66,10 +88,13 @@ export async function ensurePrism() {
   return PRISM_BIN;
 }
 
-/** Starts `prism mock` on `specPath` (static answers from the spec's examples); resolves to { url, close(), output() } once it listens. */
-export async function startPrism(specPath, { timeoutMs = 60_000 } = {}) {
+/**
+ * Starts `prism mock` on `specPath` (static answers from the spec's examples); resolves to { url, close(), output() } once it listens.
+ * `port`: the port to listen on (default: a free one); pass ports from `freePorts` when starting several at once.
+ */
+export async function startPrism(specPath, { timeoutMs = 60_000, port: wanted } = {}) {
   const bin = await ensurePrism();
-  const port = await freePort();
+  const port = wanted ?? (await freePort());
   const child = spawn(process.execPath, [bin, 'mock', '-h', '127.0.0.1', '-p', String(port), specPath], {
     cwd: CONTRACT_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,20 +142,49 @@ export async function startPrism(specPath, { timeoutMs = 60_000 } = {}) {
  * A proxy on 127.0.0.1 that forwards everything to `target` and records each exchange:
  * { method, url, headers, body (text), status, violations (parsed sl-violations), answerType, answer (text) }.
  * `take()` hands back (and forgets) what was recorded since the last call.
+ *
+ * Options, for a mock made of several Prism processes behind one address (tests/contract/appdirect.test.mjs):
+ *   - `answer(entry, body)`: may answer a request itself (e.g. an OAuth2 token endpoint) by returning
+ *     { status, headers, body }; it may also push its own findings onto `entry.violations` (a
+ *     `location: ['request', …]` entry fails the operation like one of Prism's).
+ *   - `route(entry)`: where to forward: { target, path, routedTo? } (`routedTo`: what the request was
+ *     matched to, kept on the entry), or null when nothing serves it (answered 404 NO_PATH_MATCHED).
  */
-export async function startRecordingProxy(target) {
-  const targetUrl = new URL(target);
+export async function startRecordingProxy(target, { answer: answerSelf, route } = {}) {
+  const fixed = target ? new URL(target) : null;
   let log = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: body.toString('utf8') };
+      const entry = { method: req.method, url: req.url, headers: { ...req.headers }, body: body.toString('utf8'), violations: [] };
       log.push(entry);
+      const own = answerSelf?.(entry, body);
+      if (own) {
+        const raw = Buffer.from(typeof own.body === 'string' ? own.body : JSON.stringify(own.body ?? ''));
+        entry.status = own.status;
+        entry.answerType = own.headers?.['content-type'] ?? '';
+        entry.answer = raw.toString('utf8').slice(0, 4000);
+        res.writeHead(own.status, { ...own.headers, 'content-length': String(raw.length) });
+        res.end(raw);
+        return;
+      }
+      const where = route ? route(entry) : { target: fixed, path: req.url };
+      if (!where) {
+        const raw = Buffer.from(JSON.stringify({ type: 'https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR', title: 'Route not resolved, no path matched', detail: `contract proxy: no document serves ${req.method} ${req.url}` }));
+        entry.status = 404;
+        entry.answerType = 'application/problem+json';
+        entry.answer = raw.toString('utf8');
+        res.writeHead(404, { 'content-type': 'application/problem+json', 'content-length': String(raw.length) });
+        res.end(raw);
+        return;
+      }
+      if (where.routedTo !== undefined) entry.routedTo = where.routedTo;
+      const targetUrl = new URL(where.target);
       const headers = { ...req.headers, host: targetUrl.host };
       const upstream = http.request(
-        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: where.path, headers },
         (answer) => {
           const parts = [];
           answer.on('data', (c) => parts.push(c));
@@ -139,7 +193,7 @@ export async function startRecordingProxy(target) {
             entry.status = answer.statusCode;
             entry.answerType = answer.headers['content-type'] ?? '';
             entry.answer = raw.toString('utf8').slice(0, 4000);
-            entry.violations = parseViolations(answer.headers['sl-violations']);
+            entry.violations.push(...parseViolations(answer.headers['sl-violations']));
             const out = { ...answer.headers };
             delete out['transfer-encoding'];
             out['content-length'] = String(raw.length);

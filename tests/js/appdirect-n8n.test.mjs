@@ -1,0 +1,233 @@
+// The AppDirect n8n package (pkg-n8n/n8n-nodes-appdirect): its trigger class is a polling trigger
+// (`poll`, no `execute`, no `usableAsTool`) whose poll reads the trigger's parameters, keeps the state in
+// the node's static data (not in manual runs), and sends through n8n's `httpRequestWithAuthentication`,
+// which fetches the OAuth2 token (the module does not); and the package's manifest, codex and icons.
+// Driven with a hand-made IPollFunctions and a stand-in for n8n-workflow (tests/support/n8n-workflow-stub.cjs)
+// against the mock AppDirect; real n8n runs the e2e suites.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import Module, { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startMockAppDirect, APPDIRECT_CLIENT_SECRET } from '../support/mock-appdirect.mjs';
+import { assertNoSecrets, errorText } from '../support/harness.mjs';
+
+const PACKAGE = fileURLToPath(new URL('../../pkg-n8n/n8n-nodes-appdirect/', import.meta.url));
+const STUB = fileURLToPath(new URL('../support/n8n-workflow-stub.cjs', import.meta.url));
+const require = createRequire(import.meta.url);
+
+// The package requires n8n-workflow (a peer dependency n8n provides): here, the stand-in.
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function resolveN8nWorkflow(request, ...rest) {
+  return request === 'n8n-workflow' ? STUB : resolve.call(this, request, ...rest);
+};
+
+function load(cls) {
+  const file = `${PACKAGE}dist/nodes/${cls}/${cls}.node.js`;
+  if (!existsSync(file)) throw new Error(`${file} is missing: run "node scripts/build.mjs" first`);
+  return require(file)[cls];
+}
+
+let mock;
+before(async () => {
+  mock = await startMockAppDirect();
+});
+after(() => mock?.close());
+beforeEach(() => mock.reset());
+
+/** The credential values n8n hands a node for an appDirectOAuth2Api credential (hidden fields resolved). */
+function n8nCredentials() {
+  const { marketplaceUrl, clientId, clientSecret, scope } = mock.credentials;
+  return {
+    marketplaceUrl,
+    clientId,
+    clientSecret,
+    scope,
+    grantType: 'clientCredentials',
+    accessTokenUrl: `${marketplaceUrl}/oauth2/token`,
+    authUrl: '',
+    authQueryParameters: '',
+    authentication: 'header',
+  };
+}
+
+/**
+ * A hand-made IPollFunctions: parameters, static data and mode as given; `httpRequestWithAuthentication`
+ * does what n8n does for an OAuth2 client-credentials credential (fetch a token once, add it as Bearer).
+ */
+function pollContext({ parameters = {}, staticData = {}, mode = 'trigger' } = {}) {
+  const log = { parameters: [], authenticated: 0, plain: 0, tokenFetches: 0 };
+  let token = null;
+  const credentials = n8nCredentials();
+  const respond = async (response) => ({
+    statusCode: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: Buffer.from(await response.arrayBuffer()),
+  });
+  const context = {
+    log,
+    staticData,
+    getNodeParameter(name, fallback) {
+      log.parameters.push(name);
+      return Object.prototype.hasOwnProperty.call(parameters, name) ? parameters[name] : fallback;
+    },
+    getWorkflowStaticData(type) {
+      assert.equal(type, 'node');
+      return staticData;
+    },
+    getMode: () => mode,
+    getNode: () => ({ name: 'AppDirect Trigger', type: 'n8n-nodes-appdirect.appDirectTrigger', typeVersion: 1, parameters }),
+    getCredentials: async (type) => {
+      assert.equal(type, 'appDirectOAuth2Api');
+      return credentials;
+    },
+    helpers: {
+      httpRequest: async () => {
+        log.plain += 1;
+        assert.fail('an OAuth2 credential goes through httpRequestWithAuthentication');
+      },
+      httpRequestWithAuthentication: async (type, options) => {
+        assert.equal(type, 'appDirectOAuth2Api');
+        log.authenticated += 1;
+        if (token === null) {
+          log.tokenFetches += 1;
+          const answer = await fetch(credentials.accessTokenUrl, {
+            method: 'POST',
+            headers: {
+              authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            body: `grant_type=client_credentials&scope=${credentials.scope}`,
+          });
+          token = (await answer.json()).access_token;
+        }
+        assert.equal(options.returnFullResponse, true);
+        assert.equal(options.ignoreHttpStatusErrors, true);
+        const response = await fetch(options.url, {
+          method: options.method,
+          headers: { ...options.headers, authorization: `Bearer ${token}` },
+          body: options.body,
+          redirect: 'manual',
+        });
+        return respond(response);
+      },
+    },
+  };
+  return context;
+}
+
+test('the trigger class is a polling trigger: poll(), no execute, not a tool; the action class executes', () => {
+  const AppDirectTrigger = load('AppDirectTrigger');
+  assert.equal(AppDirectTrigger.name, 'AppDirectTrigger');
+  const trigger = new AppDirectTrigger();
+  assert.equal(trigger.description.name, 'appDirectTrigger');
+  assert.equal(trigger.description.polling, true);
+  assert.deepEqual(trigger.description.group, ['trigger']);
+  assert.deepEqual(trigger.description.inputs, []);
+  assert.equal(typeof trigger.poll, 'function');
+  assert.equal(trigger.execute, undefined);
+  assert.equal('usableAsTool' in trigger.description, false);
+  assert.deepEqual(trigger.description.credentials.map((c) => c.name), ['appDirectOAuth2Api']);
+
+  const AppDirect = load('AppDirect');
+  const action = new AppDirect();
+  assert.equal(typeof action.execute, 'function');
+  assert.equal(action.poll, undefined);
+  assert.equal(action.description.usableAsTool, true);
+});
+
+test('poll(): the first poll returns null and keeps a state; later polls return the new events oldest first, through n8n\'s OAuth2 helper', async () => {
+  const trigger = new (load('AppDirectTrigger'))();
+  const staticData = {};
+  const first = pollContext({ staticData });
+  assert.equal(await trigger.poll.call(first), null);
+  assert.ok(staticData.state && typeof staticData.state === 'object', JSON.stringify(staticData));
+  assert.equal(mock.requests.length, 0);
+  assert.ok(!first.log.parameters.includes('pollTimes'), 'n8n\'s own Poll Times is not read');
+  assert.deepEqual([...new Set(first.log.parameters)].sort(), ['eventTypes', 'includePastEvents']);
+
+  const start = staticData.state.newest;
+  const a = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'a' }, start + 20);
+  const b = mock.addEvent('USER_ASSIGNMENT', { n: 'b' }, start + 10);
+  const second = pollContext({ staticData });
+  const out = await trigger.poll.call(second);
+  assert.deepEqual(out, [[{ json: b }, { json: a }]]);
+  assert.equal(second.log.authenticated, 1, 'one request, through httpRequestWithAuthentication');
+  assert.equal(second.log.plain, 0);
+  assert.equal(mock.tokenRequests().length, 1, 'the token came from n8n (the helper), not from the module');
+  assert.equal(second.log.tokenFetches, 1);
+  assert.equal(mock.apiRequests('GET')[0].query.fromDate[0], String(start));
+  assert.equal(staticData.state.newest, start + 20);
+
+  assert.equal(await trigger.poll.call(pollContext({ staticData })), null, 'nothing new');
+  assert.equal(staticData.state.newest, start + 20);
+});
+
+test('poll(): a manual run shows what is there and writes no static data; one event type goes as type=', async () => {
+  const trigger = new (load('AppDirectTrigger'))();
+  const old = mock.addEvent('SUBSCRIPTION_CANCEL', {}, Date.now() - 60_000);
+  mock.addEvent('SUBSCRIPTION_ORDER', {}, Date.now() - 50_000);
+  const staticData = {};
+  const manual = pollContext({ staticData, mode: 'manual', parameters: { eventTypes: ['SUBSCRIPTION_CANCEL'] } });
+  const out = await trigger.poll.call(manual);
+  assert.deepEqual(out, [[{ json: old }]]);
+  assert.deepEqual(staticData, {}, 'a manual run keeps no state');
+  assert.deepEqual(mock.apiRequests('GET')[0].query.type, ['SUBSCRIPTION_CANCEL']);
+});
+
+// "Fetch Test Event" on an active trigger: the static data already holds a state. The module's poll
+// request says `manual` shows what there is "whatever the state" (src/boundary.rs), but src/trigger.rs
+// honours `manual` only when there is no state.
+test('poll(): a manual run with a state already kept still shows the events there', { todo: 'src/trigger.rs ignores `manual` when a state is given' }, async () => {
+  const trigger = new (load('AppDirectTrigger'))();
+  const old = mock.addEvent('SUBSCRIPTION_CANCEL', {}, Date.now() - 60_000);
+  const staticData = { state: { newest: Date.now(), ids: [] } };
+  const kept = JSON.stringify(staticData);
+  const out = await trigger.poll.call(pollContext({ staticData, mode: 'manual' }));
+  assert.equal(JSON.stringify(staticData), kept, 'a manual run does not move the state');
+  assert.deepEqual(out, [[{ json: old }]]);
+});
+
+test('poll(): an error answer throws a NodeApiError with the vendor message and HTTP code; the state stays', async () => {
+  const trigger = new (load('AppDirectTrigger'))();
+  const staticData = { state: { newest: 1_800_000_000_000, ids: [] } };
+  mock.failNext('GET /api/channel/v1/events', 400, [{ code: 'BAD_REQUEST', message: `Invalid fromDate ${APPDIRECT_CLIENT_SECRET}` }]);
+  let error;
+  try {
+    await trigger.poll.call(pollContext({ staticData }));
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, 'poll() threw');
+  assert.equal(error.name, 'NodeApiError');
+  assert.equal(String(error.httpCode), '400');
+  assert.match(error.message, /Invalid fromDate \[redacted\] \(BAD_REQUEST\)/);
+  assertNoSecrets(errorText(error), [APPDIRECT_CLIENT_SECRET, ...mock.issued], 'the error');
+  assert.deepEqual(staticData, { state: { newest: 1_800_000_000_000, ids: [] } });
+
+  const bad = pollContext({ staticData, parameters: { eventTypes: ['NOPE'] } });
+  await assert.rejects(trigger.poll.call(bad), (e) => e.name === 'NodeOperationError' && /Event Types/.test(e.message));
+});
+
+test('the package: manifest, codex files and icons', () => {
+  const manifest = JSON.parse(readFileSync(`${PACKAGE}package.json`, 'utf8'));
+  assert.equal(manifest.name, 'n8n-nodes-appdirect');
+  assert.ok(manifest.keywords.includes('n8n-community-node-package'));
+  assert.equal('marketplace' in manifest, false, 'build-only keys are not published');
+  assert.equal('codexCategories' in manifest, false);
+  assert.deepEqual(manifest.n8n.nodes, ['dist/nodes/AppDirect/AppDirect.node.js', 'dist/nodes/AppDirectTrigger/AppDirectTrigger.node.js']);
+  assert.deepEqual(manifest.n8n.credentials, ['dist/credentials/AppDirectOAuth2Api.credentials.js']);
+  for (const cls of ['AppDirect', 'AppDirectTrigger']) {
+    const codex = JSON.parse(readFileSync(`${PACKAGE}dist/nodes/${cls}/${cls}.node.json`, 'utf8'));
+    assert.equal(codex.node, `n8n-nodes-appdirect.${cls.charAt(0).toLowerCase()}${cls.slice(1)}`);
+    assert.deepEqual(codex.categories, ['Sales', 'Finance & Accounting']);
+    for (const icon of ['appdirect.svg', 'appdirect.dark.svg']) {
+      const svg = readFileSync(`${PACKAGE}dist/nodes/${cls}/${icon}`, 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 64 64"/);
+    }
+  }
+  const credential = require(`${PACKAGE}dist/credentials/AppDirectOAuth2Api.credentials.js`).AppDirectOAuth2Api;
+  const instance = new credential();
+  assert.deepEqual(instance.extends, ['oAuth2Api']);
+  assert.equal(instance.authenticate, undefined, 'n8n authenticates OAuth2 credentials itself');
+});
