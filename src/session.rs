@@ -17,6 +17,7 @@ use crate::registry::Registry;
 use crate::retry::{self, Deadline, RetryPolicy};
 use crate::token::TokenSource;
 use crate::transport::failure_error;
+#[cfg(feature = "oauth2")]
 use std::rc::Rc;
 
 pub(crate) struct Session<'a> {
@@ -31,6 +32,7 @@ pub(crate) struct Session<'a> {
     pub credential: Option<&'a Credential>,
     pub values: &'a Values,
     /// Where OAuth2 tokens come from when the runtime fetches them (the host does not).
+    #[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
     tokens: Option<Result<TokenSource, NodeError>>,
 }
 
@@ -62,10 +64,12 @@ impl<'a> Session<'a> {
         };
         let base_url = base_url(node, credential, values, reach.base_url);
         let tokens = match (credential, &auth) {
-            (Some(credential), Some(_)) if !host.fetches_tokens() => credential.oauth2.as_ref().map(|grant| {
-                let base = base_url.as_ref().map_err(Clone::clone)?;
-                TokenSource::new(credential, grant, values, base)
-            }),
+            (Some(credential), Some(_)) if cfg!(feature = "oauth2") && !host.fetches_tokens() => {
+                credential.oauth2.as_ref().map(|grant| {
+                    let base = base_url.as_ref().map_err(Clone::clone)?;
+                    TokenSource::new(credential, grant, values, base)
+                })
+            }
             _ => None,
         };
         Ok(Session { node, host, base_url, auth, retry: reach.retry, pace: reach.pace, credential, values, tokens })
@@ -172,11 +176,16 @@ impl Session<'_> {
 
     /// Sends with retries; a non-2xx answer becomes an error in the vendor's own words.
     pub(crate) async fn send(&self, request: &Request, budget: &Budget) -> Result<Response, NodeError> {
+        #[cfg(not(feature = "oauth2"))]
+        let outgoing = self.outgoing(request, budget)?;
+        #[cfg(feature = "oauth2")]
         let (outgoing, token) = self.authorized(request, budget).await?;
+        #[cfg_attr(not(feature = "oauth2"), allow(unused_mut))]
         let mut answer =
             retry::send(self.host, &outgoing, &self.retry, &budget.deadline(), self.pace, &budget.sent).await?;
         // A refused token (revoked, or expired early) is replaced once; the request was not carried
         // out, so sending it again repeats nothing.
+        #[cfg(feature = "oauth2")]
         if let (401, Some(token), Some(Ok(source))) = (answer.response.status, &token, &self.tokens) {
             source.forget(token);
             let (outgoing, _) = self.authorized(request, budget).await?;
@@ -210,6 +219,7 @@ impl Session<'_> {
     }
 
     /// The request as the host sends it, with the OAuth2 token the runtime fetched, if it fetches them.
+    #[cfg(feature = "oauth2")]
     async fn authorized(&self, request: &Request, budget: &Budget) -> Result<(Outgoing, Option<Rc<str>>), NodeError> {
         let mut outgoing = self.outgoing(request, budget)?;
         let Some(source) = &self.tokens else { return Ok((outgoing, None)) };

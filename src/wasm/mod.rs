@@ -92,6 +92,7 @@ pub async fn search(request_json: String, host: JsValue) -> Result<String, JsErr
 }
 
 /// One poll of a polling trigger (n8n `poll`). Resolves to the JSON of a `PollResult`.
+#[cfg(feature = "polling")]
 #[wasm_bindgen]
 pub async fn poll(request_json: String, host: JsValue) -> Result<String, JsError> {
     let request = serde_json::from_str(&crate::unicode::mark_lone_surrogates(&request_json))

@@ -4,7 +4,7 @@
 // which fetches the OAuth2 token (the module does not); and the package's manifest, codex and icons.
 // Driven with a hand-made IPollFunctions and a stand-in for n8n-workflow (tests/support/n8n-workflow-stub.cjs)
 // against the mock AppDirect; real n8n runs the e2e suites.
-import { test, before, after, beforeEach } from 'node:test';
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import Module, { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ before(async () => {
 });
 after(() => mock?.close());
 beforeEach(() => mock.reset());
+afterEach(() => assert.deepEqual(mock.errors, [], 'the mock saw nothing it did not expect'));
 
 /** The credential values n8n hands a node for an appDirectOAuth2Api credential (hidden fields resolved). */
 function n8nCredentials() {
@@ -136,31 +137,47 @@ test('the trigger class is a polling trigger: poll(), no execute, not a tool; th
   assert.equal(action.description.usableAsTool, true);
 });
 
+const T0 = 1_800_000_000_000;
+
+/** A first poll's (and a test run's) request: page 0 of the newest events, no fromDate. */
+function assertLatestRequest(r, type) {
+  assert.equal(r.path, '/api/channel/v1/events');
+  assert.deepEqual(Object.keys(r.query).sort(), type === undefined ? ['page', 'size', 'sortOrder'] : ['page', 'size', 'sortOrder', 'type'], r.rawQuery);
+  assert.deepEqual(r.query.sortOrder, ['DESC'], r.rawQuery);
+  assert.deepEqual(r.query.page, ['0'], r.rawQuery);
+  if (type !== undefined) assert.deepEqual(r.query.type, [type], r.rawQuery);
+}
+
 test('poll(): the first poll returns null and keeps a state; later polls return the new events oldest first, through n8n\'s OAuth2 helper', async () => {
   const trigger = new (load('AppDirectTrigger'))();
+  const existing = mock.addEvent('SUBSCRIPTION_CANCEL', { n: 'existing' }, T0);
   const staticData = {};
   const first = pollContext({ staticData });
-  assert.equal(await trigger.poll.call(first), null);
-  assert.ok(staticData.state && typeof staticData.state === 'object', JSON.stringify(staticData));
-  assert.equal(mock.requests.length, 0);
+  assert.equal(await trigger.poll.call(first), null, 'the first poll emits nothing');
+  assert.deepEqual(staticData, { state: { newest: T0, ids: [existing.uuid] } }, 'it starts at the newest event by the marketplace\'s clock');
+  assert.equal(first.log.authenticated, 1, 'one request, through httpRequestWithAuthentication');
+  assert.equal(first.log.plain, 0);
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0]);
   assert.ok(!first.log.parameters.includes('pollTimes'), 'n8n\'s own Poll Times is not read');
   assert.deepEqual([...new Set(first.log.parameters)].sort(), ['eventTypes', 'includePastEvents']);
 
-  const start = staticData.state.newest;
-  const a = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'a' }, start + 20);
-  const b = mock.addEvent('USER_ASSIGNMENT', { n: 'b' }, start + 10);
+  const a = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'a' }, T0 + 20);
+  const b = mock.addEvent('USER_ASSIGNMENT', { n: 'b' }, T0 + 10);
   const second = pollContext({ staticData });
   const out = await trigger.poll.call(second);
   assert.deepEqual(out, [[{ json: b }, { json: a }]]);
   assert.equal(second.log.authenticated, 1, 'one request, through httpRequestWithAuthentication');
   assert.equal(second.log.plain, 0);
-  assert.equal(mock.tokenRequests().length, 1, 'the token came from n8n (the helper), not from the module');
   assert.equal(second.log.tokenFetches, 1);
-  assert.equal(mock.apiRequests('GET')[0].query.fromDate[0], String(start));
-  assert.equal(staticData.state.newest, start + 20);
+  assert.equal(mock.tokenRequests().length, first.log.tokenFetches + second.log.tokenFetches, 'every token came from n8n (the helper), none from the module');
+  const read = mock.apiRequests('GET')[1];
+  assert.deepEqual(read.query.fromDate, [String(T0)]);
+  assert.deepEqual(read.query.sortOrder, ['ASC']);
+  assert.deepEqual(staticData, { state: { newest: T0 + 20, ids: [a.uuid] } });
 
   assert.equal(await trigger.poll.call(pollContext({ staticData })), null, 'nothing new');
-  assert.equal(staticData.state.newest, start + 20);
+  assert.deepEqual(staticData, { state: { newest: T0 + 20, ids: [a.uuid] } });
 });
 
 test('poll(): a manual run shows what is there and writes no static data; one event type goes as type=', async () => {
@@ -172,20 +189,22 @@ test('poll(): a manual run shows what is there and writes no static data; one ev
   const out = await trigger.poll.call(manual);
   assert.deepEqual(out, [[{ json: old }]]);
   assert.deepEqual(staticData, {}, 'a manual run keeps no state');
-  assert.deepEqual(mock.apiRequests('GET')[0].query.type, ['SUBSCRIPTION_CANCEL']);
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0], 'SUBSCRIPTION_CANCEL');
 });
 
-// "Fetch Test Event" on an active trigger: the static data already holds a state. The module's poll
-// request says `manual` shows what there is "whatever the state" (src/boundary.rs), but src/trigger.rs
-// honours `manual` only when there is no state.
-test('poll(): a manual run with a state already kept still shows the events there', { todo: 'src/trigger.rs ignores `manual` when a state is given' }, async () => {
+// "Fetch Test Event" on an active trigger: the static data already holds a state, and the test run
+// still shows the newest events there (at most 10, oldest first) without moving it.
+test('poll(): a manual run with a state already kept still shows the newest events and leaves the state', async () => {
   const trigger = new (load('AppDirectTrigger'))();
-  const old = mock.addEvent('SUBSCRIPTION_CANCEL', {}, Date.now() - 60_000);
-  const staticData = { state: { newest: Date.now(), ids: [] } };
+  const added = Array.from({ length: 12 }, (_, i) => mock.addEvent('SUBSCRIPTION_CANCEL', { i }, T0 - 60_000 + i));
+  const staticData = { state: { newest: T0, ids: [] } };
   const kept = JSON.stringify(staticData);
   const out = await trigger.poll.call(pollContext({ staticData, mode: 'manual' }));
   assert.equal(JSON.stringify(staticData), kept, 'a manual run does not move the state');
-  assert.deepEqual(out, [[{ json: old }]]);
+  assert.deepEqual(out, [added.slice(-10).map((json) => ({ json }))], 'the 10 newest, oldest first');
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0]);
 });
 
 test('poll(): an error answer throws a NodeApiError with the vendor message and HTTP code; the state stays', async () => {

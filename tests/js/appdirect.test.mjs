@@ -350,42 +350,109 @@ test('a vendor echoing the access token: masked in outputs and in errors', { tod
 // ---- the trigger ------------------------------------------------------------------------------------------
 
 const T0 = 1_800_000_000_000;
+const EVENTS = '/api/channel/v1/events';
 
-test('trigger: the first poll emits nothing, sends nothing and returns a state', async () => {
+/** A first poll's request: the newest events by the marketplace's own clock (page 0, newest first, no fromDate). */
+function assertLatestRequest(r, type) {
+  assert.equal(r.method, 'GET');
+  assert.equal(r.path, EVENTS);
+  assert.deepEqual(Object.keys(r.query).sort(), type === undefined ? ['page', 'size', 'sortOrder'] : ['page', 'size', 'sortOrder', 'type'], r.rawQuery);
+  assert.deepEqual(r.query.sortOrder, ['DESC'], r.rawQuery);
+  assert.deepEqual(r.query.page, ['0'], r.rawQuery);
+  assert.ok(Number(r.query.size[0]) > 0, r.rawQuery);
+  if (type !== undefined) assert.deepEqual(r.query.type, [type], r.rawQuery);
+}
+
+/** A later poll's page: from `fromDate` (inclusive), oldest first. */
+function assertSinceRequest(r, fromDate) {
+  assert.equal(r.method, 'GET');
+  assert.equal(r.path, EVENTS);
+  assert.deepEqual(r.query.fromDate, [String(fromDate)], r.rawQuery);
+  assert.deepEqual(r.query.sortOrder, ['ASC'], r.rawQuery);
+  assert.ok(Number(r.query.size[0]) > 0, r.rawQuery);
+}
+
+/** A state, its ids in a fixed order (their order carries no meaning). */
+const stateOf = (state) => ({ newest: state.newest, ids: [...state.ids].sort() });
+
+test('trigger: the first poll emits nothing; it asks for the newest events (DESC, no fromDate) and starts after them', async () => {
   await start();
   mock.addEvent('SUBSCRIPTION_ORDER', {}, T0 - 60_000);
+  mock.addEvent('SUBSCRIPTION_CHANGE', {}, T0 - 30_000);
+  const x = mock.addEvent('USER_ASSIGNMENT', {}, T0 - 1_000);
+  const y = mock.addEvent('SUBSCRIPTION_CANCEL', {}, T0 - 1_000);
+  // The host's clock is a day behind the marketplace's: it is not where the trigger starts.
+  const first = await poll({ now: T0 - 86_400_000 });
+  assert.deepEqual(first.items, []);
+  assert.deepEqual(stateOf(first.state), { newest: T0 - 1_000, ids: [x.uuid, y.uuid].sort() }, 'the newest time and every event at exactly that time');
+  assert.deepEqual(mock.requests.map((r) => `${r.method} ${r.path}`), ['POST /oauth2/token', `GET ${EVENTS}`], 'the token, then one events request');
+  assertLatestRequest(mock.requests[1]);
+  assertBearer(mock.apiRequests(), mock.issued[0]);
+
+  // Nothing happened since: the next poll asks from that time on and emits nothing.
+  const second = await poll({ now: T0, state: first.state });
+  assert.deepEqual(second.items, []);
+  assert.deepEqual(stateOf(second.state), stateOf(first.state));
+  assert.equal(mock.apiRequests('GET').length, 2);
+  assertSinceRequest(mock.apiRequests('GET')[1], T0 - 1_000);
+});
+
+test('trigger: no event at all: the first state is {newest: 0, ids: []}, and the next poll emits every event created since', async () => {
+  await start();
   const first = await poll({ now: T0 });
   assert.deepEqual(first.items, []);
-  assert.ok(first.state !== null && typeof first.state === 'object', JSON.stringify(first));
-  assert.equal(mock.requests.length, 0, 'nothing to ask on the first poll');
+  assert.deepEqual(first.state, { newest: 0, ids: [] });
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0]);
+
+  // Everything there is now is new, whatever its time says.
+  const b = mock.addEvent('USER_ASSIGNMENT', { n: 'b' }, T0 + 2_000);
+  const a = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'a' }, T0 + 1_000);
+  const old = mock.addEvent('SUBSCRIPTION_CHANGE', { n: 'old' }, 1_000);
+  const second = await poll({ now: T0 + 10_000, state: first.state });
+  assert.deepEqual(second.items.map((e) => e.uuid), [old, a, b].map((e) => e.uuid), 'all of them, oldest first');
+  assert.deepEqual(second.state, { newest: T0 + 2_000, ids: [b.uuid] });
+  assert.equal(mock.apiRequests('GET').length, 2);
+  assertSinceRequest(mock.apiRequests('GET')[1], 0);
+
+  const third = await poll({ now: T0 + 20_000, state: second.state });
+  assert.deepEqual(third.items, [], 'once emitted, not again');
 });
 
 test('trigger: events after the first poll come oldest first, each once; a poll with nothing new returns nothing', async () => {
   await start();
-  const { state: s1 } = await poll({ now: T0 });
-  mock.addEvent('SUBSCRIPTION_ORDER', { n: 'before' }, T0 - 5_000);
+  const existing = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'existing' }, T0);
+  const { items: none, state: s1 } = await poll({ now: T0 });
+  assert.deepEqual(none, []);
+  assert.deepEqual(s1, { newest: T0, ids: [existing.uuid] }, 'the first poll starts at the newest event there is');
+  assertLatestRequest(mock.apiRequests('GET')[0]);
+
+  // By design the watermark is a time: an event that turns up later with a time before it is never emitted.
+  const late = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'late' }, T0 - 5_000);
   const c = mock.addEvent('SUBSCRIPTION_CANCEL', { n: 'C' }, T0 + 3_000);
   const a = mock.addEvent('SUBSCRIPTION_ORDER', { n: 'A' }, T0 + 1_000);
   const b1 = mock.addEvent('USER_ASSIGNMENT', { n: 'B1' }, T0 + 2_000);
   const b2 = mock.addEvent('USER_ASSIGNMENT', { n: 'B2' }, T0 + 2_000);
+  // Another event in the first poll's newest millisecond: new, so emitted (the one already there is not).
+  const tie = mock.addEvent('SUBSCRIPTION_NOTICE', { n: 'tie' }, T0);
 
   const second = await poll({ now: T0 + 10_000, state: s1 });
-  assert.deepEqual(second.items.map((e) => e.uuid), [a, b1, b2, c].map((e) => e.uuid), 'oldest first, nothing from before the first poll');
-  assert.deepEqual(second.items[0], a, 'the event as the service gave it');
-  const [read] = mock.apiRequests('GET');
-  assert.equal(read.path, '/api/channel/v1/events');
-  assert.equal(read.query.fromDate[0], String(T0));
-  assert.equal(read.query.sortOrder[0], 'ASC');
-  assert.equal(read.query.page[0], '0');
-  assert.ok(Number(read.query.size[0]) > 0);
-  assert.equal(read.query.type, undefined, 'no type filter');
+  assert.deepEqual(second.items.map((e) => e.uuid), [tie, a, b1, b2, c].map((e) => e.uuid), 'oldest first, nothing the first poll saw');
+  assert.ok(!second.items.some((e) => e.uuid === late.uuid), 'an event older than the start is not emitted, even if it turns up later');
+  assert.deepEqual(second.items[1], a, 'the event as the service gave it');
+  assert.deepEqual(second.state, { newest: T0 + 3_000, ids: [c.uuid] });
+  const reads = mock.apiRequests('GET');
+  assert.equal(reads.length, 2, 'one page for the first poll, one for the second');
+  assertSinceRequest(reads[1], T0);
+  assert.deepEqual(reads[1].query.page, ['0']);
+  assert.equal(reads[1].query.type, undefined, 'no type filter');
   assert.equal(mock.tokenRequests().length, 1);
   assertBearer(mock.apiRequests(), mock.issued[0]);
 
   mock.requests.length = 0;
   const third = await poll({ now: T0 + 20_000, state: second.state });
   assert.deepEqual(third.items, [], 'nothing new');
-  assert.equal(mock.apiRequests('GET')[0].query.fromDate[0], String(T0 + 3_000), 'from the newest event seen');
+  assertSinceRequest(mock.apiRequests('GET')[0], T0 + 3_000);
 
   // A late event in the same millisecond as the newest one, and a later one: each once.
   const d = mock.addEvent('SUBSCRIPTION_CHANGE', { n: 'D' }, T0 + 3_000);
@@ -399,34 +466,49 @@ test('trigger: events after the first poll come oldest first, each once; a poll 
 
 test('trigger: 120 new events span several pages and all arrive, in order', async () => {
   await start();
-  const { state } = await poll({ now: T0 });
+  mock.addEvent('SUBSCRIPTION_NOTICE', { n: 'existing' }, T0);
+  const { items: none, state } = await poll({ now: T0 });
+  assert.deepEqual(none, []);
+  assert.equal(state.newest, T0);
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0]);
+
   const added = Array.from({ length: 120 }, (_, i) => mock.addEvent(i % 2 ? 'USER_ASSIGNMENT' : 'SUBSCRIPTION_ORDER', { i }, T0 + 1_000 + i));
-  const { items } = await poll({ now: T0 + 10_000, state });
+  const { items, state: next } = await poll({ now: T0 + 10_000, state });
   assert.deepEqual(items.map((x) => x.uuid), added.map((x) => x.uuid));
-  const reads = mock.apiRequests('GET');
+  assert.deepEqual(next, { newest: T0 + 1_119, ids: [added.at(-1).uuid] });
+  const reads = mock.apiRequests('GET').slice(1);
   assert.ok(reads.length >= 2, `several pages, saw ${reads.length}`);
-  assert.deepEqual(reads.map((r) => Number(r.query.page[0])).sort((x, y) => x - y).slice(0, 2), [0, 1]);
-  for (const r of reads) assert.equal(r.query.fromDate[0], String(T0));
+  const pages = reads.map((r) => Number(r.query.page[0])).sort((x, y) => x - y);
+  assert.deepEqual(pages.slice(0, 2), [0, 1]);
+  assert.equal(new Set(pages).size, pages.length, 'no page is read twice');
+  for (const r of reads) assertSinceRequest(r, T0);
 });
 
 test('trigger: one event type goes to the service as type=…; several are filtered after reading', async () => {
   await start();
+  mock.addEvent('SUBSCRIPTION_NOTICE', {}, T0);
   const { state } = await poll({ now: T0 });
+  assertLatestRequest(mock.apiRequests('GET')[0]);
   mock.addEvent('SUBSCRIPTION_ORDER', {}, T0 + 1);
   mock.addEvent('USER_ASSIGNMENT', {}, T0 + 2);
   mock.addEvent('SUBSCRIPTION_CANCEL', {}, T0 + 3);
 
   const one = await poll({ now: T0 + 10, state, parameters: { eventTypes: ['SUBSCRIPTION_CANCEL'] } });
   assert.deepEqual(one.items.map((x) => x.type), ['SUBSCRIPTION_CANCEL']);
+  assertSinceRequest(mock.apiRequests('GET').at(-1), T0);
   assert.deepEqual(mock.apiRequests('GET').at(-1).query.type, ['SUBSCRIPTION_CANCEL']);
 
   const two = await poll({ now: T0 + 10, state, parameters: { eventTypes: ['SUBSCRIPTION_ORDER', 'SUBSCRIPTION_CANCEL'] } });
   assert.deepEqual(two.items.map((x) => x.type), ['SUBSCRIPTION_ORDER', 'SUBSCRIPTION_CANCEL']);
+  assertSinceRequest(mock.apiRequests('GET').at(-1), T0);
   assert.equal(mock.apiRequests('GET').at(-1).query.type, undefined);
 
+  const sent = mock.requests.length;
   const bad = await rejection(poll({ now: T0 + 10, state, parameters: { eventTypes: ['NOT_A_TYPE'] } }));
   assert.equal(bad.kind, 'input');
-  assert.equal(mock.apiRequests('GET').length, 2, 'an unknown type sends nothing');
+  assert.equal(mock.requests.length, sent, 'an unknown type sends nothing');
+  assert.equal(mock.apiRequests('GET').length, 3);
 });
 
 test('trigger: a manual run, and Include Past Events, show the events already there', async () => {
@@ -434,15 +516,51 @@ test('trigger: a manual run, and Include Past Events, show the events already th
   const old = mock.addEvent('SUBSCRIPTION_ORDER', {}, T0 - 60_000);
   const manual = await poll({ now: T0, manual: true });
   assert.deepEqual(manual.items.map((x) => x.uuid), [old.uuid]);
+  assert.equal(manual.state, null, 'a manual run hands back the state it was given (none)');
+  assert.equal(mock.apiRequests('GET').length, 1);
+  assertLatestRequest(mock.apiRequests('GET')[0]);
+
   const past = await poll({ now: T0, parameters: { includePastEvents: true } });
   assert.deepEqual(past.items.map((x) => x.uuid), [old.uuid]);
+  assert.deepEqual(past.state, { newest: T0 - 60_000, ids: [old.uuid] });
+  assert.equal(mock.apiRequests('GET').length, 2);
+  assertSinceRequest(mock.apiRequests('GET')[1], 0);
   const next = await poll({ now: T0 + 1, parameters: { includePastEvents: true }, state: past.state });
   assert.deepEqual(next.items, [], 'once emitted, not again');
+});
+
+test('trigger: a manual run with a state shows the newest events of the chosen types (at most 10, oldest first) and hands the state back', async () => {
+  await start();
+  const TYPES = ['SUBSCRIPTION_ORDER', 'USER_ASSIGNMENT', 'SUBSCRIPTION_CANCEL'];
+  // More events than one page holds, the newest last.
+  const added = Array.from({ length: 60 }, (_, i) => mock.addEvent(TYPES[i % 3], { i }, T0 + i * 1_000));
+  // A state past every event: a test run shows what there is all the same.
+  const state = { newest: T0 + 3_600_000, ids: ['5eed0000-0000-4000-8000-000000000001'] };
+  const kept = JSON.stringify(state);
+  const newest = (types) => added.filter((e) => types.includes(e.type)).slice(-10).map((e) => e.uuid);
+
+  const two = await poll({ now: T0, manual: true, state, parameters: { eventTypes: ['SUBSCRIPTION_ORDER', 'USER_ASSIGNMENT'] } });
+  assert.deepEqual(two.items.map((e) => e.uuid), newest(['SUBSCRIPTION_ORDER', 'USER_ASSIGNMENT']), 'the 10 newest of those types, oldest first');
+  assert.deepEqual(two.state, state, 'the state it was given');
+  assert.equal(mock.apiRequests('GET').length, 1, 'one page');
+  assertLatestRequest(mock.apiRequests('GET')[0]);
+
+  const one = await poll({ now: T0, manual: true, state, parameters: { eventTypes: ['SUBSCRIPTION_CANCEL'] } });
+  assert.deepEqual(one.items.map((e) => e.uuid), newest(['SUBSCRIPTION_CANCEL']));
+  assert.deepEqual(one.state, state);
+  assert.equal(mock.apiRequests('GET').length, 2, 'one page');
+  assertLatestRequest(mock.apiRequests('GET')[1], 'SUBSCRIPTION_CANCEL');
+
+  const all = await poll({ now: T0, manual: true, state });
+  assert.deepEqual(all.items.map((e) => e.uuid), added.slice(-10).map((e) => e.uuid));
+  assert.deepEqual(all.state, state);
+  assert.equal(JSON.stringify(state), kept, 'the caller\'s state is not changed');
 });
 
 test('trigger: the events of a create → assign → cancel chain, polled with the wall clock', async () => {
   await start();
   const { state } = await poll();
+  assert.deepEqual(state, { newest: 0, ids: [] }, 'no event yet');
   const company = mock.data.companies[0].id;
   const user = mock.data.users[2].id;
   const [created] = await run(createSubscription(company, user, ORDER));
@@ -458,16 +576,21 @@ test('trigger: the events of a create → assign → cancel chain, polled with t
 
 test('trigger: an error answer rejects with the vendor message; the caller keeps its state', async () => {
   await start();
+  mock.addEvent('SUBSCRIPTION_NOTICE', {}, T0);
   const { state } = await poll({ now: T0 });
+  assert.equal(state.newest, T0);
   mock.failNext('GET /api/channel/v1/events', 400, [{ code: 'BAD_REQUEST', message: 'Invalid fromDate' }]);
   const err = await rejection(poll({ now: T0 + 1, state }));
   assert.equal(err.name, 'NodeExecutionError');
   assert.equal(httpCodeOf(err), '400');
   assert.match(err.message, /Invalid fromDate \(BAD_REQUEST\)/);
   // The same state, polled again, reads from the same point.
-  mock.addEvent('SUBSCRIPTION_ORDER', {}, T0 + 5);
+  const added = mock.addEvent('SUBSCRIPTION_ORDER', {}, T0 + 5);
   const again = await poll({ now: T0 + 10, state });
-  assert.equal(again.items.length, 1);
+  assert.deepEqual(again.items.map((e) => e.uuid), [added.uuid]);
+  const [, failed, retried] = mock.apiRequests('GET');
+  assertSinceRequest(failed, T0);
+  assertSinceRequest(retried, T0);
 });
 
 test('poll(): bad options are a TypeError before anything is sent; an action node is not a trigger', async () => {
