@@ -199,12 +199,12 @@ export interface PollOptions {
   baseUrl?: string;
   /**
    * The `state` the previous poll returned; leave it out (or null) on the first poll, which then emits
-   * nothing (unless `includePastEvents`) and only marks where "now" is.
+   * nothing (unless `includePastEvents`) and only marks the newest event there is.
    */
   state?: JsonValue;
   /** The wall clock, epoch milliseconds. Default `Date.now()`. */
   now?: number;
-  /** A test run: returns what there is whatever the state; keep your previous state. Default false. */
+  /** A test run: returns the newest events (at most 10) and the state unchanged. Default false. */
   manual?: boolean;
 }
 

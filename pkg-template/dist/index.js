@@ -184,10 +184,10 @@ async function search(options) {
  *
  * Keep the returned `state` (it is plain JSON: store it wherever you like) and pass it to the next call:
  * that is how each event is handed out once. Without a `state` (the first poll) nothing is emitted,
- * unless `parameters.includePastEvents` is true: the state then marks "now", and the next poll returns
- * what happened after it. `manual: true` is a test run: it shows what there is whatever the state (keep
- * your old state rather than the returned one). `now` is the wall clock in epoch milliseconds, by default
- * `Date.now()`.
+ * unless `parameters.includePastEvents` is true: the state then marks the newest event there is (by the
+ * service's own clock), and the next poll returns what happened after it. `manual: true` is a test run:
+ * it returns the newest events (at most 10, oldest first) and the state you passed, unchanged. `now` is
+ * the wall clock in epoch milliseconds, by default `Date.now()`.
  *
  * OAuth2 client-credentials credentials (AppDirect: `{ marketplaceUrl, clientId, clientSecret, scope }`)
  * need no token from you: the module fetches one, keeps it until shortly before it expires (for every

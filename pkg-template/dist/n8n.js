@@ -219,8 +219,8 @@ function pollParameterNames(description) {
 /**
  * The n8n `poll` of polling trigger `nodeName`; `this` is n8n's IPollFunctions. The module reads the
  * events since the state kept in the node's static data (none on the first poll: then it only notes
- * where "now" is) and hands back the next state; a manual run (the editor's "Fetch Test Event") shows
- * what there is and leaves the state as it was. Resolves to `null` when nothing new happened.
+ * the newest event there is) and hands back the next state; a manual run (the editor's "Fetch Test
+ * Event") shows the newest events and leaves the state as it was. Resolves to `null` when nothing new happened.
  */
 async function pollNode(nodeName) {
   const description = findDescription(runtime.nodeDescriptions(), nodeName, 'Node');
