@@ -10,7 +10,6 @@ use crate::pace::Pace;
 use crate::paginator;
 use crate::redact::{redact_error, redact_text};
 use crate::registry::Registry;
-use crate::retry::RetryPolicy;
 use crate::search::Entry;
 use crate::session::{secrets_of, Budget, Reach, Session};
 
@@ -36,12 +35,7 @@ pub async fn search(registry: &Registry, request: SearchRequest, host: &dyn Host
 
 async fn page(registry: &Registry, request: &SearchRequest, host: &dyn Host) -> Result<SearchResult, NodeError> {
     let pace = Pace::new(host, &PaceSettings::default());
-    let reach = Reach {
-        credentials: request.credentials.as_ref(),
-        base_url: request.base_url.as_deref(),
-        retry: RetryPolicy::default(),
-        pace: &pace,
-    };
+    let reach = Reach::single(request.credentials.as_ref(), request.base_url.as_deref(), &pace);
     let session = Session::open(registry, &request.node, reach, host)?;
     let search = session
         .node

@@ -44,6 +44,13 @@ pub(crate) struct Reach<'a> {
     pub pace: &'a Pace<'a>,
 }
 
+impl<'a> Reach<'a> {
+    /// A call that is not an execution (a picker's page, a poll): the retry defaults.
+    pub(crate) fn single(credentials: Option<&'a Values>, base_url: Option<&'a str>, pace: &'a Pace<'a>) -> Self {
+        Reach { credentials, base_url, retry: RetryPolicy::default(), pace }
+    }
+}
+
 impl<'a> Session<'a> {
     pub(crate) fn open(
         registry: &'a Registry,

@@ -17,7 +17,6 @@ use crate::params::Params;
 use crate::polling::{Polling, INCLUDE_PAST};
 use crate::redact::{redact_error, redact_value};
 use crate::registry::Registry;
-use crate::retry::RetryPolicy;
 use crate::session::{secrets_of, Budget, Reach, Session};
 
 /// At most this many events per poll; the rest come with the next one (the state moves only as far
@@ -81,12 +80,7 @@ impl Mark {
 
 async fn events(registry: &Registry, request: &PollRequest, host: &dyn Host) -> Result<PollResult, NodeError> {
     let pace = Pace::new(host, &PaceSettings::default());
-    let reach = Reach {
-        credentials: request.credentials.as_ref(),
-        base_url: request.base_url.as_deref(),
-        retry: RetryPolicy::default(),
-        pace: &pace,
-    };
+    let reach = Reach::single(request.credentials.as_ref(), request.base_url.as_deref(), &pace);
     let session = Session::open(registry, &request.node, reach, host)?;
     let polling = session
         .node
