@@ -436,3 +436,39 @@ fn a_test_run_shows_the_newest_events_and_keeps_the_state() {
     let url = &host.sent()[1].url;
     assert!(url.contains("sortOrder=DESC") && !url.contains("fromDate") && !url.contains("type="), "{url}");
 }
+
+/// AppDirect's documented bucket: 20 requests, leaking 4 a second; its 429 says no Retry-After.
+#[test]
+fn the_documented_leaky_bucket_fails_no_item() {
+    crate::token::clear_cache();
+    let level = std::cell::Cell::new(0f64);
+    let last = std::cell::Cell::new(0u64);
+    let host = TimedHost::new(move |request, _, now| {
+        if request.url.ends_with("/oauth2/token") {
+            return (10, token_reply(TOKEN, 43199));
+        }
+        let drained = (level.get() - (now - last.get()) as f64 * 4.0 / 1000.0).max(0.0);
+        last.set(now);
+        if drained + 1.0 > 20.0 {
+            level.set(drained);
+            return (5, MockHost::reply(429, &[], r#"[{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded"}]"#));
+        }
+        level.set(drained + 1.0);
+        (30, MockHost::reply(201, &[], r#"{"id":"c1"}"#))
+    });
+    let create = json!({ "parameters": { "resource": "Companies", "operation": "resource_Company_createCompany_POST",
+        "additionalFields": { "name": "Acme" } } });
+    let request = ExecuteRequest::from_json(json!({
+        "node": "appDirect", "items": vec![create; 100], "credentials": credentials(),
+    }))
+    .unwrap();
+    let result = host.run(execute(&crate::nodes::registry(), request, &host));
+    assert_eq!(result.error, None);
+    assert_eq!(result.items.len(), 100);
+    let log = host.log();
+    assert_eq!(log.iter().filter(|t| t.status == 201).count(), 100, "each create carried out once");
+    let refused = log.iter().filter(|t| t.status == 429).count();
+    assert!(refused <= 40, "the run slows down instead of storming: {refused} refusals");
+    // 80 creates beyond the burst at 4 a second take 20 s at best.
+    assert!(host.now() < 40_000, "and keeps close to the rate allowed: {} ms", host.now());
+}
