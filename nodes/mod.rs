@@ -43,6 +43,15 @@ pub fn marketplaces() -> Vec<Marketplace> {
     ]
 }
 
+/// The README section of a marketplace (`docs!("appdirect")`): its nodes' and credentials' documentation
+/// link. The repository's address is also package.json's `homepage`; a JS test keeps the two the same.
+macro_rules! docs {
+    ($anchor:literal) => {
+        concat!("https://github.com/marketplace-nodes/marketplace-nodes#", $anchor)
+    };
+}
+pub(crate) use docs;
+
 pub fn registry() -> Registry {
     let mut registry = Registry { nodes: Vec::new(), credentials: Vec::new() };
     for marketplace in marketplaces() {

@@ -379,18 +379,23 @@ const DEFAULT_CODEX_CATEGORIES = ['Development'];
 
 /**
  * A node's codex (`<Class>.node.json`): where n8n's node panel lists it. `categories` come from the
- * skeleton (`codexCategories`); a polling trigger is listed under the same categories (n8n tells
- * triggers apart by the description's `group: ['trigger']`) and says what starts it.
+ * skeleton (`codexCategories`); aliases and the documentation link from the node's own `codex`; a
+ * polling trigger is listed under the same categories (n8n tells triggers apart by the description's
+ * `group: ['trigger']`) and says what starts it.
  */
 function codexOf(packageName, node, categories) {
+  // The node's own codex (from Rust: search aliases, its documentation link) fills in the rest.
+  const own = node.codex ?? {};
+  const alias = [...(own.alias ?? [])];
+  if (node.polling === true) alias.push('trigger', 'polling', 'events');
   const codex = {
     node: `${packageName}.${node.name}`,
     nodeVersion: '1.0',
     codexVersion: '1.0',
     categories: [...categories],
-    resources: {},
+    resources: own.resources ?? {},
   };
-  if (node.polling === true) codex.alias = ['trigger', 'polling', 'events'];
+  if (alias.length > 0) codex.alias = [...new Set(alias)];
   return codex;
 }
 

@@ -23,6 +23,8 @@ pub struct Credential {
     pub headers: fn(&Credential, &Values) -> Result<Headers, NodeError>,
     /// Authenticates with OAuth2 tokens of the client-credentials grant instead of fixed headers.
     pub oauth2: Option<ClientCredentials>,
+    /// Its marketplace's icon (light, dark), as the node's: file names in `nodes/<marketplace>/`.
+    pub icon: (&'static str, Option<&'static str>),
 }
 
 /// OAuth2's client-credentials grant. Under n8n the credential `extends` n8n's `oAuth2Api`, so n8n
@@ -51,6 +53,10 @@ impl Credential {
         if self.oauth2.is_some() {
             description["extends"] = json!(["oAuth2Api"]);
         }
+        description["icon"] = match self.icon {
+            (light, Some(dark)) => json!({ "light": format!("file:{light}"), "dark": format!("file:{dark}") }),
+            (light, None) => json!(format!("file:{light}")),
+        };
         description
     }
 

@@ -487,6 +487,7 @@ mod tests {
                 base_url_field: None,
                 headers: |c, v| Ok(vec![("x-token".into(), c.field(v, "token")?.into())]),
                 oauth2: None,
+                icon: ("demo.svg", None),
             }],
         }
     }

@@ -37,6 +37,9 @@ pub struct Node {
     pub vendor_error: fn(&Response) -> VendorError,
     /// A polling trigger (then it has no resources): what it polls.
     pub polling: Option<crate::polling::Polling>,
+    /// Where its documentation is (n8n's "Docs" link), and other names people search the node panel by.
+    pub docs_url: &'static str,
+    pub aliases: &'static [&'static str],
 }
 
 pub struct Resource {
@@ -304,7 +307,7 @@ impl Node {
             icon: self.icon_value(),
             group: ["transform"],
             version: 1,
-            subtitle: "={{$parameter[\"operation\"] + \": \" + $parameter[\"resource\"]}}",
+            subtitle: &self.subtitle(),
             description: self.description,
             defaults: json!({ "name": self.display_name }),
             inputs: ["main"],
@@ -312,8 +315,31 @@ impl Node {
             usable_as_tool: true,
             credentials,
             properties: PropertiesView(self),
+            codex: self.codex(),
         };
         serde_json::to_string(&view).expect("descriptions serialize")
+    }
+
+    /// What the canvas shows under the node: the chosen operation's name ("Order Extension"; "Addon:
+    /// Create" where a short name does not say what it acts on), looked up from the form's values (an
+    /// unknown value shows as it is).
+    fn subtitle(&self) -> String {
+        let names: Map<String, Value> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let operations = r.operations.iter().map(|o| {
+                    let short = o.name.split_whitespace().count() <= 2;
+                    let says_what = o.name.to_lowercase().contains(&r.name.to_lowercase());
+                    let name = if short && !says_what { format!("{}: {}", r.name, o.name) } else { o.name.clone() };
+                    (o.value.clone(), Value::String(name))
+                });
+                (r.value.to_string(), Value::Object(operations.collect()))
+            })
+            .collect();
+        // n8n ends an expression at the first `}}` and starts one at `{{`: the table has neither.
+        let table = Value::Object(names).to_string().replace("}}", "} }").replace("}}", "} }").replace("{{", "{ {");
+        format!("={{{{(({table})[$parameter[\"resource\"]] || {{}})[$parameter[\"operation\"]] || $parameter[\"operation\"]}}}}")
     }
 
     /// A polling trigger's description: n8n adds its "Poll Times" field itself.
@@ -333,11 +359,20 @@ impl Node {
             "outputs": ["main"],
             "credentials": credentials,
             "properties": properties,
+            "codex": self.codex(),
         });
         description.to_string()
     }
 
-    fn icon_value(&self) -> Value {
+    /// n8n's codex (what its node panel searches and links to); the build writes it beside the node.
+    fn codex(&self) -> Value {
+        json!({
+            "alias": self.aliases,
+            "resources": { "primaryDocumentation": [{ "url": self.docs_url }] },
+        })
+    }
+
+    pub(crate) fn icon_value(&self) -> Value {
         match self.icon_dark {
             Some(dark) => json!({ "light": format!("file:{}", self.icon), "dark": format!("file:{dark}") }),
             None => json!(format!("file:{}", self.icon)),
@@ -385,6 +420,7 @@ struct DescriptionView<'a> {
     usable_as_tool: bool,
     credentials: Vec<Value>,
     properties: PropertiesView<'a>,
+    codex: Value,
 }
 
 /// The pickers, then each operation's fields shown only for it.

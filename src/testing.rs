@@ -127,6 +127,8 @@ pub fn demo_node(credential: Option<&'static str>, resources: Vec<crate::node::R
         resources,
         vendor_error: |_| crate::node::VendorError::default(),
         polling: None,
+        docs_url: "",
+        aliases: &[],
     }
 }
 

@@ -32,6 +32,8 @@ pub fn node() -> Node {
         resources,
         vendor_error,
         polling: None,
+        docs_url: crate::nodes::docs!("appdirect"),
+        aliases: &["AppDirect", "marketplace", "subscription", "billing", "reseller"],
     }
 }
 
@@ -39,7 +41,7 @@ pub fn credential() -> Credential {
     Credential {
         name: "appDirectOAuth2Api",
         display_name: "AppDirect OAuth2 API",
-        documentation_url: "https://github.com/marketplace-nodes/marketplace-nodes#appdirect",
+        documentation_url: crate::nodes::docs!("appdirect"),
         properties: vec![
             Property::string("marketplaceUrl", "Marketplace URL")
                 .required()
@@ -80,6 +82,7 @@ pub fn credential() -> Credential {
             client_secret: "clientSecret",
             scope: "scope",
         }),
+        icon: ("appdirect.svg", Some("appdirect.dark.svg")),
     }
 }
 

@@ -46,6 +46,8 @@ pub fn node() -> Node {
             .describe("Only these kinds of event; none chosen: every kind")],
             filters,
         }),
+        docs_url: crate::nodes::docs!("appdirect"),
+        aliases: &["AppDirect", "marketplace", "subscription events", "integration events"],
     }
 }
 

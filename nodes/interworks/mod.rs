@@ -36,6 +36,8 @@ pub fn node() -> Node {
         ],
         vendor_error,
         polling: None,
+        docs_url: crate::nodes::docs!("interworks-cloud"),
+        aliases: &["Interworks", "cloud connector", "marketplace", "subscription", "addon"],
     }
 }
 
@@ -71,7 +73,7 @@ pub fn credential() -> Credential {
     Credential {
         name: "interworksCloudApi",
         display_name: "Interworks Cloud Connector",
-        documentation_url: "https://github.com/interworkscloud/ServiceManagementAPI-SDK-Code-Examples",
+        documentation_url: crate::nodes::docs!("interworks-cloud"),
         properties,
         test: None,
         base_url_field: Some("baseUrl"),
@@ -87,6 +89,7 @@ pub fn credential() -> Credential {
             ])
         },
         oauth2: None,
+        icon: ("interworks.svg", Some("interworks.dark.svg")),
     }
 }
 

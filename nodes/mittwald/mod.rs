@@ -28,6 +28,8 @@ pub fn node() -> Node {
         ),
         vendor_error,
         polling: None,
+        docs_url: crate::nodes::docs!("mittwald"),
+        aliases: &["mStudio", "mittwald mStudio", "marketplace", "extension", "hosting"],
     }
 }
 
@@ -110,7 +112,7 @@ pub fn credential() -> Credential {
     Credential {
         name: "mittwaldApi",
         display_name: "mittwald API",
-        documentation_url: "https://developer.mittwald.de/docs/v2/api/intro/",
+        documentation_url: crate::nodes::docs!("mittwald"),
         properties: vec![
             Property::password("apiToken", "API Token")
                 .required()
@@ -123,6 +125,7 @@ pub fn credential() -> Credential {
         base_url_field: Some("baseUrl"),
         headers: |credential, values| Ok(vec![("x-access-token".into(), credential.field(values, "apiToken")?.into())]),
         oauth2: None,
+        icon: ("mittwald.svg", Some("mittwald.dark.svg")),
     }
 }
 

@@ -19,6 +19,8 @@ pub fn node() -> Node {
         resources: vec![Resource { value: "order", name: "Order", operations: vec![order::create(), order::get()] }],
         vendor_error,
         polling: None,
+        docs_url: crate::nodes::docs!("webgate-yamdu"),
+        aliases: &["Webgate", "Yamdu", "order", "marketplace"],
     }
 }
 
@@ -26,7 +28,7 @@ pub fn credential() -> Credential {
     Credential {
         name: "yamduApi",
         display_name: "Webgate Yamdu API",
-        documentation_url: "",
+        documentation_url: crate::nodes::docs!("webgate-yamdu"),
         properties: vec![
             Property::string("baseUrl", "Base URL")
                 .required()
@@ -42,6 +44,7 @@ pub fn credential() -> Credential {
             Ok(vec![("Authorization".into(), format!("Bearer {}", credential.field(values, "accessToken")?))])
         },
         oauth2: None,
+        icon: ("yamdu.svg", Some("yamdu.dark.svg")),
     }
 }
 

@@ -298,3 +298,26 @@ test('the wasm module runs every operation the embedded descriptors offer', asyn
     server.close();
   }
 });
+
+/** GitHub's anchor of a README heading. */
+const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, '').replace(/\s/g, '-');
+
+test('every node and credential links to its README section, in the repository package.json names', async () => {
+  const { readFileSync } = await import('node:fs');
+  const root = new URL('../../', import.meta.url);
+  const homepage = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')).homepage;
+  const repository = homepage.replace(/#.*$/, '');
+  const anchors = new Set(
+    readFileSync(new URL('README.md', root), 'utf8').split('\n').filter((l) => /^#{2,4} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))),
+  );
+  const links = [
+    ...nodes.map((n) => [n.name, n.codex?.resources?.primaryDocumentation?.[0]?.url]),
+    ...creds.map((c) => [c.name, c.documentationUrl]),
+  ];
+  for (const [name, url] of links) {
+    assert.ok(typeof url === 'string' && url.startsWith(`${repository}#`), `${name}: ${url} is a section of ${repository}`);
+    assert.ok(anchors.has(url.slice(repository.length + 1)), `${name}: README.md has a section #${url.split('#')[1]}`);
+  }
+  for (const n of nodes) assert.ok(n.codex.alias.length > 0, `${n.name} has search aliases`);
+  for (const c of creds) assert.ok(c.icon && c.icon.light && c.icon.dark, `${c.name} has light and dark icons`);
+});
