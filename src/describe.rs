@@ -135,6 +135,11 @@ impl Property {
         Self::new(PropertyType::Hidden, name, name, value.into())
     }
 
+    /// A text shown in the form (n8n's `notice`); it holds no value.
+    pub fn notice(name: &str, text: &str) -> Self {
+        Self::new(PropertyType::Notice, name, text, json!(""))
+    }
+
     pub fn string(name: &str, display_name: &str) -> Self {
         Self::new(PropertyType::String, name, display_name, json!(""))
     }

@@ -72,6 +72,19 @@ mod tests {
     }
 
     #[test]
+    fn custom_paths_apply_only_with_the_switch_on_or_from_credentials_older_than_it() {
+        let params =
+            json!({ "subscriptionId": "sub-1", "addons": { "addon": [{ "productId": "P1", "quantity": 1 }] } });
+        let path = |settings: Value| {
+            prepare(&super::CREATE, params.clone(), settings).unwrap().request().unwrap().path.clone()
+        };
+        assert_eq!(path(json!({ "customPaths": false, "addonCreatePath": "x/Create" })), "Addon/Create");
+        assert_eq!(path(json!({ "customPaths": true, "addonCreatePath": "x/Create" })), "x/Create");
+        assert_eq!(path(json!({ "addonCreatePath": "x/Create" })), "x/Create");
+        assert_eq!(path(json!({ "customPaths": true })), "Addon/Create");
+    }
+
+    #[test]
     fn create_builds_the_service_definition_with_action_types_and_attribute_map() {
         let plan = prepare(
             &super::CREATE,

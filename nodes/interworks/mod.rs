@@ -65,10 +65,20 @@ pub fn credential() -> Credential {
             ],
         ),
     ];
+    properties.push(Property::notice(
+        "noTest",
+        "The connector has no call that reads without changing anything, so this credential cannot be \
+             tested here: the first real call tells whether the connector accepts it.",
+    ));
+    properties.push(
+        Property::boolean(CUSTOM_PATHS, "Custom Endpoint Paths", false)
+            .describe("Turn on only if your connector serves its calls under other paths than the documented ones"),
+    );
     properties.extend(calls().map(|call| {
         Property::string(call.setting, &format!("{} Path", call.title))
             .default_value(call.default_path)
             .describe(format!("Path of the {} endpoint under the base URL", call.title))
+            .show_when(CUSTOM_PATHS, &[json!(true)])
     }));
     Credential {
         name: "interworksCloudApi",
@@ -115,12 +125,25 @@ fn vendor_error(response: &Response) -> VendorError {
         };
     }
     let message = response.json().ok().and_then(|b| b["Message"].as_str().map(String::from)).unwrap_or_default();
-    VendorError { message, description: None }
+    let description = matches!(response.status, 401 | 403).then(|| {
+        format!(
+            "The connector refused the credential (HTTP {}): check the Application ID, the API Key and whether \
+             the connector expects the key Base64-encoded (API Key Header)",
+            response.status
+        )
+    });
+    VendorError { message, description }
 }
 
-/// An endpoint path from the credential, kept under the base URL whatever was typed.
+/// The credential's switch for its endpoint paths.
+const CUSTOM_PATHS: &str = "customPaths";
+
+/// An endpoint path from the credential, kept under the base URL whatever was typed. With the switch
+/// off the documented path is used; a credential from before the switch (no such field) keeps its paths.
 fn endpoint(input: &Input, setting: &str, default: &str) -> Result<String, NodeError> {
-    let path = input.setting(setting).unwrap_or(default).trim_matches('/');
+    let custom = !matches!(input.credentials.get(CUSTOM_PATHS), Some(Value::Bool(false)));
+    let given = input.setting(setting).filter(|_| custom);
+    let path = given.unwrap_or(default).trim_matches('/');
     if path.contains("://")
         || path.split('/').any(|segment| segment == ".." || segment == ".")
         || path.contains(['?', '#'])

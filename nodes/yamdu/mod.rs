@@ -37,6 +37,11 @@ pub fn credential() -> Credential {
             Property::password("accessToken", "Access Token")
                 .required()
                 .describe("The bearer token Webgate gave you for its orders API"),
+            Property::notice(
+                "noTest",
+                "Yamdu's orders API has no call that reads without an order to read, so this credential cannot be \
+                 tested here: the first real call tells whether Yamdu accepts the token.",
+            ),
         ],
         test: None,
         base_url_field: Some("baseUrl"),
@@ -47,6 +52,10 @@ pub fn credential() -> Credential {
         icon: ("yamdu.svg", Some("yamdu.dark.svg")),
     }
 }
+
+/// What a refused token means for the user.
+const UNAUTHORIZED: &str =
+    "Check the credential's Access Token (the one Webgate gave you) and that its Base URL is your Yamdu server's, without /api";
 
 /// The field in which Yamdu echoes the admin's OAuth token; it never reaches an output.
 const ADMIN_TOKEN_FIELD: &str = "admin_user_access_token";
@@ -119,8 +128,14 @@ fn vendor_error(response: &Response) -> VendorError {
     match response.json() {
         Ok(mut body) if !body.is_null() => {
             mask_admin_token(&mut body);
-            envelope_error(&body, u64::from(response.status))
+            let mut error = envelope_error(&body, u64::from(response.status));
+            if response.status == 401 {
+                let said = error.description.take().map(|d| format!("{d}\n")).unwrap_or_default();
+                error.description = Some(format!("{said}{UNAUTHORIZED}"));
+            }
+            error
         }
+        _ if response.status == 401 => VendorError { message: String::new(), description: Some(UNAUTHORIZED.into()) },
         _ => VendorError::default(),
     }
 }
@@ -161,7 +176,7 @@ mod tests {
         assert!(!description.contains("adm-secret") && description.contains("[redacted]"), "{description}");
         let error = vendor_error(&response(401, r#"{"status":401,"info":"Invalid token"}"#));
         assert_eq!(error.message, "Yamdu refused the access token (HTTP 401)");
-        assert_eq!(error.description.unwrap(), "Invalid token");
+        assert_eq!(error.description.unwrap(), format!("Invalid token\n{UNAUTHORIZED}"));
         assert_eq!(vendor_error(&response(502, "<html>bad gateway</html>")), VendorError::default());
     }
 
