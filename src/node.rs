@@ -281,10 +281,20 @@ impl Node {
         self.resources.iter().find(|r| r.value == resource)?.operations.iter().find(|o| o.value == operation)
     }
 
-    /// With public operations the credential is optional in the form; the runtime still asks for it
-    /// wherever an operation needs it.
-    fn has_public_operations(&self) -> bool {
-        self.resources.iter().flat_map(|r| &r.operations).any(|o| o.public)
+    /// The operations the API serves without a credential.
+    fn public_operations(&self) -> Vec<&str> {
+        self.resources.iter().flat_map(|r| &r.operations).filter(|o| o.public).map(|o| o.value.as_str()).collect()
+    }
+
+    /// The credential is required, except for the public operations: there n8n hides it (and the
+    /// runtime sends none).
+    fn credentials_json(&self) -> Vec<Value> {
+        let Some(name) = self.credential else { return Vec::new() };
+        let public = self.public_operations();
+        if public.is_empty() {
+            return vec![json!({ "name": name, "required": true })];
+        }
+        vec![json!({ "name": name, "required": true, "displayOptions": { "hide": { "operation": public } } })]
     }
 
     /// n8n's `INodeTypeDescription`, as a value (for tests and tools).
@@ -295,9 +305,7 @@ impl Node {
     /// n8n's `INodeTypeDescription` as JSON text, written straight from the registry: with hundreds
     /// of operations this runs at every host start, so nothing is copied on the way.
     pub fn description_json(&self) -> String {
-        let credentials: Vec<Value> = self
-            .credential
-            .map_or_else(Vec::new, |c| vec![json!({ "name": c, "required": !self.has_public_operations() })]);
+        let credentials = self.credentials_json();
         if let Some(polling) = &self.polling {
             return self.trigger_description(polling, credentials);
         }
@@ -432,8 +440,15 @@ impl Serialize for PropertiesView<'_> {
         for picker in self.0.pickers() {
             seq.serialize_element(&picker)?;
         }
+        let public = Property::notice(
+            "publicOperation",
+            "This operation needs no credential: the API serves it to everyone, so none is sent.",
+        );
         for resource in &self.0.resources {
             for operation in &resource.operations {
+                if operation.public && self.0.credential.is_some() {
+                    seq.serialize_element(&public.shown_for(resource.value, &operation.value))?;
+                }
                 for property in &operation.properties {
                     seq.serialize_element(&property.shown_for(resource.value, &operation.value))?;
                 }
