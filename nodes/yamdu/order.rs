@@ -5,6 +5,17 @@ use super::{mask_admin_token, order_of};
 
 /// The products Webgate accepts, as its documentation lists them.
 const PRODUCTS: [&str; 9] = ["Starter", "Commercial", "Studio", "Dailies", "Yamdu FREE", "s", "m", "l", "xl"];
+/// How the form names a product: Webgate's size codes (`s` … `xl`) spelt out, the rest as they are.
+fn label(product: &str) -> String {
+    match product {
+        "s" => "Size S (s)".into(),
+        "m" => "Size M (m)".into(),
+        "l" => "Size L (l)".into(),
+        "xl" => "Size XL (xl)".into(),
+        other => other.into(),
+    }
+}
+
 /// The product choice that takes its name from "Product Name" instead.
 const CUSTOM_PRODUCT: &str = "custom";
 /// Yamdu ids are integers; beyond this JavaScript hosts could not carry them exactly.
@@ -51,7 +62,7 @@ pub fn create() -> Operation {
                 "Product",
                 PRODUCTS
                     .iter()
-                    .map(|p| Choice::new(*p, *p))
+                    .map(|p| Choice::new(label(p), *p))
                     .chain([Choice::new("Other (Enter Name)", CUSTOM_PRODUCT)
                         .describe("A product that is not listed here: type its name in Product Name")])
                     .collect(),
