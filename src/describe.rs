@@ -172,6 +172,16 @@ impl Property {
         property
     }
 
+    /// Several values picked from the list `search` loads from the record the `depends_on` fields name
+    /// (an extension's scopes); typed values and expressions work too.
+    pub fn loaded_options(name: &str, display_name: &str, search: &'static Search, depends_on: &[&str]) -> Self {
+        let mut property = Self::new(PropertyType::MultiOptions, name, display_name, json!([]));
+        property.search = Some(search);
+        property.type_options.insert("loadOptionsMethod".into(), json!(search.method));
+        property.type_options.insert("loadOptionsDependsOn".into(), json!(depends_on));
+        property
+    }
+
     /// A list of strings, edited one entry at a time.
     pub fn string_list(name: &str, display_name: &str, button: &str) -> Self {
         Self::new(PropertyType::String, name, display_name, json!([]))

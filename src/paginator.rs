@@ -25,7 +25,7 @@ pub(crate) fn start(pages: &Pages) -> String {
     match pages.strategy {
         Strategy::Offset { .. } => "0".into(),
         Strategy::Page { first, .. } => first.to_string(),
-        Strategy::Cursor { .. } => String::new(),
+        Strategy::Cursor { .. } | Strategy::Whole => String::new(),
     }
 }
 
@@ -55,6 +55,7 @@ pub(crate) async fn page(
                 request.set_query(cursor, at);
             }
         }
+        Strategy::Whole => {}
     }
     let response = session.send(&request, budget).await?;
     read(response, pages, at)
@@ -88,6 +89,7 @@ fn read(response: Response, pages: &Pages, at: &str) -> Result<Page, NodeError> 
             let more = !token.is_empty() && token != at;
             (Some(token), Some(more))
         }
+        Strategy::Whole => (Some(String::new()), Some(false)),
     };
     let items = items_of(&mut answer, pages.items_at)?;
     let (next, more) = match next {
@@ -196,7 +198,7 @@ fn ahead_of(pages: &Pages, at: &str, k: u64) -> Option<String> {
     match pages.strategy {
         Strategy::Offset { .. } => Some(at.saturating_add(k.saturating_mul(pages.page_size)).to_string()),
         Strategy::Page { .. } => Some(at.saturating_add(k).to_string()),
-        Strategy::Cursor { .. } => None,
+        Strategy::Cursor { .. } | Strategy::Whole => None,
     }
 }
 

@@ -13,6 +13,9 @@ pub enum Strategy {
     /// `cursor` carries the token found at `next` (a JSON pointer) of the answer before; `limit` asks
     /// for a page. No token: the list has ended.
     Cursor { cursor: &'static str, limit: &'static str, next: &'static str },
+    /// One answer holds the whole list (a record's own list: an extension's scopes, a product's
+    /// editions); nothing is sent to page it.
+    Whole,
 }
 
 /// A list endpoint's paging: its strategy, where the items are, how many to ask for at once.

@@ -177,9 +177,7 @@ pub(crate) static EDITIONS: Search = Search {
     method: "searchEditions",
     path: "/api/marketplace/v1/products/{applicationId}",
     filter_param: None,
-    // One answer holds them all: a page larger than any product's editions.
-    pages: Pages::new(Strategy::Offset { limit: "count", offset: "start", total_header: None }, 500)
-        .items_at("/editions"),
+    pages: Pages::new(Strategy::Whole, 0).items_at("/editions"),
     public: false,
     entry: |item| named(item, "id", &["name"], &["code"]),
 };
@@ -188,7 +186,7 @@ pub(crate) static PAYMENT_PLANS: Search = Search {
     method: "searchPaymentPlans",
     path: "/api/marketplace/v1/products/{applicationId}/editions/{editionId}/paymentPlans",
     filter_param: None,
-    pages: Pages::new(Strategy::Offset { limit: "count", offset: "start", total_header: None }, 500),
+    pages: Pages::new(Strategy::Whole, 0),
     public: false,
     entry: |item| {
         let id = text_of(&item["id"])?;

@@ -400,7 +400,7 @@ fn edition_and_payment_plan_lists_follow_the_product_chosen_in_the_form() {
     ]);
     let result = search(json!({ "applicationId": { "__rl": true, "mode": "list", "value": "7" } }), &host);
     assert!(result.error.is_none(), "{:?}", result.error);
-    assert!(host.sent()[1].url.starts_with("http://ad.test/api/marketplace/v1/products/7?"), "{}", host.sent()[1].url);
+    assert_eq!(host.sent()[1].url, "http://ad.test/api/marketplace/v1/products/7", "a whole list: no paging");
     let names: Vec<(&str, &str)> = result.results.iter().map(|e| (e.name.as_str(), e.value.as_str())).collect();
     assert_eq!(names, [("Basic (B)", "11"), ("Pro", "12")]);
     let unchosen = search(json!({}), &MockHost::new(vec![]));

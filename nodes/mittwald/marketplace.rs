@@ -72,11 +72,10 @@ pub fn order_extension() -> Operation {
             .required()
             .describe("The project the extension should be installed in")
             .show_when("orderFor", &[json!("project")]),
-        // Required as the spec says; n8n checks each entry of a multiple-value field, so an empty
-        // list (an extension that asks for no scopes) still passes, and is sent as `[]`.
-        Property::string_list("consentedScopes", "Consented Scopes", "Add Scope").required().describe(
-            "The scopes you consent to grant the extension (it lists the ones it asks for). Leave empty if it \
-                 asks for none. A JSON array of strings is accepted too.",
+        // Always sent (the spec requires the field), as `[]` when the extension asks for no scopes.
+        Property::loaded_options("consentedScopes", "Consented Scopes", &super::SCOPES, &["extensionId"]).describe(
+            "The scopes you consent to grant the extension: the list is the ones the chosen extension asks for \
+             (consent to all of them to order it). An expression or a JSON array of strings works too.",
         ),
         Property::string("variantKey", "Variant Key")
             .describe("Only needed if the extension has several variants; left out of the order when empty"),
@@ -131,5 +130,32 @@ mod tests {
         assert_eq!(error.message, "Parameter \"Project Id\" of item 0 is required");
         let error = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": "{" })).err().unwrap();
         assert!(error.message.contains("\"Consented Scopes\""), "{}", error.message);
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use crate::boundary::SearchRequest;
+    use crate::prelude::*;
+    use crate::testing::{block_on, MockHost};
+
+    #[test]
+    fn consented_scopes_are_offered_from_the_chosen_extension() {
+        let host = MockHost::new(vec![MockHost::reply(
+            200,
+            &[],
+            r#"{"id":"e1","name":"Mail","scopes":["project:read","mail:write"]}"#,
+        )]);
+        let request = SearchRequest::from_json(json!({
+            "node": "mittwald", "method": "listExtensionScopes",
+            "parameters": { "extensionId": { "__rl": true, "mode": "list", "value": "e1" } },
+        }))
+        .unwrap();
+        let result = block_on(crate::picker::search(&crate::nodes::registry(), request, &host));
+        assert!(result.error.is_none(), "{:?}", result.error);
+        assert_eq!(host.sent()[0].url, "https://api.mittwald.de/v2/extensions/e1");
+        let values: Vec<&str> = result.results.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(values, ["project:read", "mail:write"]);
+        assert_eq!(result.pagination_token, None);
     }
 }

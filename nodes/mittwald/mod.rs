@@ -55,6 +55,19 @@ pub(crate) static EXTENSIONS: Search = Search {
     },
 };
 
+/// The scopes an extension asks for, to consent to when ordering it.
+pub(crate) static SCOPES: Search = Search {
+    method: "listExtensionScopes",
+    path: "/v2/extensions/{extensionId}",
+    filter_param: None,
+    pages: Pages::new(Strategy::Whole, 0).items_at("/scopes"),
+    public: true,
+    entry: |item| {
+        let scope = item.as_str()?;
+        Some(Entry { name: scope.into(), value: scope.into(), url: None })
+    },
+};
+
 pub(crate) static ARTICLES: Search = Search {
     method: "searchArticles",
     path: "/v2/articles",

@@ -172,6 +172,11 @@ export interface SearchOptions {
   paginationToken?: string;
   credentials?: JsonObject | null;
   baseUrl?: string;
+  /**
+   * The form's other values, for a list that belongs to a record chosen there: a product's editions
+   * (`{ applicationId }`), an extension's scopes (`{ extensionId }`, method `listExtensionScopes`).
+   */
+  parameters?: JsonObject;
 }
 
 export interface SearchEntry {

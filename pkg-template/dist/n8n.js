@@ -153,6 +153,43 @@ function searchMethods(description) {
   return [...names];
 }
 
+/** The `loadOptionsMethod` names the description's option lists use (e.g. an extension's scopes). */
+function loadOptionsNames(description) {
+  const names = new Set();
+  const visit = (properties) => {
+    for (const property of properties || []) {
+      if (property.typeOptions && property.typeOptions.loadOptionsMethod) names.add(property.typeOptions.loadOptionsMethod);
+      if (Array.isArray(property.options)) {
+        visit(property.options.flatMap((option) => (Array.isArray(option.values) ? option.values : [option])));
+      }
+    }
+  };
+  visit(description.properties);
+  return [...names];
+}
+
+/**
+ * n8n `loadOptions` methods: each loads a list that belongs to a record chosen in the same form (the
+ * extension's scopes) through the wasm module, as `{ name, value }` options.
+ */
+function loadOptionsMethods(nodeName, description) {
+  const methods = {};
+  for (const method of loadOptionsNames(description)) {
+    methods[method] = async function loadOptions() {
+      const request = adapter.searchRequest({
+        node: nodeName,
+        method,
+        credentials: await credentialsOf(this, description),
+        parameters: this.getCurrentNodeParameters() ?? {},
+      });
+      const resultJson = await runtime.search(JSON.stringify(request), makeHost(this, undefined, request.credentials));
+      const page = adapter.searchPage(resultJson, (error) => toN8nError(this, error));
+      return page.results.map(({ name, value }) => ({ name, value }));
+    };
+  }
+  return methods;
+}
+
 /** n8n `listSearch` methods: each loads one page of a picker's list through the wasm module. */
 function listSearchMethods(nodeName, description) {
   const methods = {};
@@ -289,7 +326,10 @@ function makeNodeClass(nodeName, className) {
     constructor() {
       // n8n reads (and annotates) the description right after `new`: give each instance its own copy.
       this.description = cloneJson(findDescription(runtime.nodeDescriptions(), nodeName, 'Node'));
-      this.methods = { listSearch: listSearchMethods(nodeName, this.description) };
+      this.methods = {
+        listSearch: listSearchMethods(nodeName, this.description),
+        loadOptions: loadOptionsMethods(nodeName, this.description),
+      };
     }
 
     async execute() {
