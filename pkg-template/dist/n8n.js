@@ -70,6 +70,9 @@ function makeHost(ctx, request = { items: [] }, credentials = null) {
     }
     return headersOf.get(type);
   };
+  // The first OAuth2 request of a call goes alone: n8n fetches a missing token inside it and stores it,
+  // so the concurrent items after it use that token instead of each fetching one of their own.
+  const firstOAuth2 = { done: null };
   return {
     // n8n fetches and refreshes OAuth2 tokens itself (httpRequestWithAuthentication below).
     oauth2Tokens: true,
@@ -92,7 +95,7 @@ function makeHost(ctx, request = { items: [] }, credentials = null) {
       const headers = req.credentialType ? authHeaders(req.credentialType) : null;
       if (headers) Object.assign(options.headers, headers);
       const response = req.credentialType && !headers
-        ? await ctx.helpers.httpRequestWithAuthentication.call(ctx, req.credentialType, options)
+        ? await withAuthentication(ctx, req.credentialType, options, firstOAuth2)
         : await ctx.helpers.httpRequest(options);
       const body = toBytes(response.body);
       if (body.byteLength > req.maxResponseBytes) {
@@ -106,6 +109,43 @@ function makeHost(ctx, request = { items: [] }, credentials = null) {
     // Read only when a request sends the file, from wherever n8n keeps it (memory, disk, S3).
     binary: adapter.binaryReader(request, (itemIndex, property) => ctx.helpers.getBinaryDataBuffer(itemIndex, property)),
   };
+}
+
+/**
+ * A request through the credential. For an OAuth2 type n8n renews a refused token (401) only when the
+ * helper throws for it, so there the helper throws for every non-2xx, and the answer it carried is
+ * taken back out of the error: the module still sees every status as an answer.
+ */
+async function withAuthentication(ctx, credentialType, options, first) {
+  const oauth = extendsOAuth(findDescription(runtime.credentialDescriptions(), credentialType, 'Credential'));
+  if (!oauth) return ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, options);
+  const send = async () => {
+    try {
+      return await ctx.helpers.httpRequestWithAuthentication.call(ctx, credentialType, { ...options, ignoreHttpStatusErrors: false });
+    } catch (error) {
+      const answer = answerOf(error);
+      if (answer === null) throw error;
+      return answer;
+    }
+  };
+  if (first.done === null) {
+    const sending = send();
+    first.done = sending.then(() => undefined, () => undefined);
+    return sending;
+  }
+  await first.done;
+  return send();
+}
+
+/** The HTTP answer an error from n8n's helper carries (axios' `response`, maybe under NodeApiError's `cause`). */
+function answerOf(error) {
+  for (let cause = error, depth = 0; cause && depth < 4; cause = cause.cause, depth += 1) {
+    const response = cause.response;
+    if (response && typeof response.status === 'number') {
+      return { statusCode: response.status, headers: response.headers, body: response.data };
+    }
+  }
+  return null;
 }
 
 function toN8nError(ctx, error) {

@@ -20,6 +20,23 @@
 //     is attributed to the process that sent it (Linux; without /proc this check is skipped).
 // Finally main's REST API answers a "From List" picker (searchProjects, as picker-rest.test.mjs calls it)
 // itself: the vendor call comes from main, and no worker runs anything for it.
+//
+// AppDirect (an OAuth2 client-credentials credential: n8n fetches the token and keeps it in the credential,
+// tests/e2e/appdirect.test.mjs) against the checking mock (tests/support/mock-appdirect.mjs), behind a
+// tracing proxy of its own:
+//   - 20 webhook calls fired at once, each running an AppDirect read (List all companies, filtered by the
+//     name the call sends, limit 1) on the workers, with no token stored yet: every call gets its own
+//     company back and every API request came from a worker with a live token. Token requests: n8n has
+//     no lock around the first fetch — each execution reads the credential from the database and
+//     fetches a token when it finds none there (requestOAuth2), so every execution that starts before
+//     the first token has been stored fetches one of its own (measured on 2.8.4: 6 for 20; the
+//     diagnostic line says). The bound asserted is therefore one per execution that could have started
+//     by then (all 20: 2 workers × concurrency 10), never more than one per execution; and a second
+//     wave, and main's polls, find the stored token and fetch none.
+//   - an ACTIVE AppDirect Trigger (polling every 2 s, see appdirect.test.mjs for n8n's polling floor)
+//     → HTTP Request to a loopback sink: main polls (every events request comes from main's process),
+//     the executions it starts run on the workers (their logs), and each event added after the first
+//     poll reaches the sink exactly once, also over the polls after it.
 // Run: `npm run build` (repo root), then `node --test tests/e2e/queue-mode.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +57,8 @@ import { startRedis, redisVersion } from '../support/redis.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startPacedServer, articleIds, PACED_TOKEN } from '../support/paced-server.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
+import { startMockAppDirect } from '../support/mock-appdirect.mjs';
+import http from 'node:http';
 
 const CALLS = 100;
 const LATENCY_MS = 100;
@@ -66,6 +85,18 @@ let pickerCredential;
 let workflowId;
 const timings = {};
 let calls; // [{ articleId, status, body, ms }]
+// AppDirect
+const AD_CALLS = 20;
+const AD_WEBHOOK_PATH = 'queue-mode-appdirect-e2e';
+/** One cron per even second: the trigger polls every 2 s (n8n's per-entry floor is a minute). */
+const AD_POLL_TIMES = { item: Array.from({ length: 30 }, (_, i) => ({ mode: 'custom', cronExpression: `${2 * i} * * * * *` })) };
+const AD_EVENTS_PATH = '/api/channel/v1/events';
+const AD_POLL_WAIT_MS = 30_000;
+let appDirect;
+let appDirectProxy;
+let sink;
+let adCredential;
+const adWorkflows = {}; // read, trigger → { id, versionId }
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -150,6 +181,124 @@ async function executionsOfWorkflow() {
   return { results: data.results, count: data.count };
 }
 
+
+/** A loopback HTTP sink: every request's JSON body, in arrival order. */
+async function startSink() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        body = null;
+      }
+      received.push({ method: req.method, path: req.url, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function appDirectWorkflows(credential) {
+  const credentials = { appDirectOAuth2Api: { id: credential.id, name: credential.name } };
+  return {
+    read: {
+      name: 'e2e queue mode: Webhook → AppDirect List companies (by name, limit 1)',
+      settings: { executionOrder: 'v1' },
+      projectId: personalProjectId,
+      nodes: [
+        {
+          id: '7e0f0a51-0000-4000-8000-0000000000a1',
+          name: 'Webhook',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: '7e0f0a51-1111-4111-8111-0000000000a1',
+          parameters: { httpMethod: 'POST', path: AD_WEBHOOK_PATH, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+        },
+        {
+          id: '7e0f0a51-0000-4000-8000-0000000000a2',
+          name: 'Company',
+          type: customType('appDirect'),
+          typeVersion: 1,
+          position: [300, 0],
+          parameters: { resource: 'Companies', operation: 'resource_Company_readAllCompanies_GET', returnAll: false, limit: 1, additionalFields: { name: '={{ $json.body.name }}' } },
+          credentials,
+        },
+      ],
+      connections: { Webhook: { main: [[{ node: 'Company', type: 'main', index: 0 }]] } },
+    },
+    trigger: {
+      name: 'e2e queue mode: AppDirect Trigger → sink',
+      settings: { executionOrder: 'v1' },
+      projectId: personalProjectId,
+      nodes: [
+        {
+          id: '7e0f0a51-0000-4000-8000-0000000000b1',
+          name: 'AppDirect Trigger',
+          type: customType('appDirectTrigger'),
+          typeVersion: 1,
+          position: [0, 0],
+          parameters: { pollTimes: AD_POLL_TIMES, eventTypes: [], includePastEvents: false },
+          credentials,
+        },
+        {
+          id: '7e0f0a51-0000-4000-8000-0000000000b2',
+          name: 'Sink',
+          type: 'n8n-nodes-base.httpRequest',
+          typeVersion: 4.2,
+          position: [300, 0],
+          parameters: { method: 'POST', url: `${sink.url}/event`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+        },
+      ],
+      connections: { 'AppDirect Trigger': { main: [[{ node: 'Sink', type: 'main', index: 0 }]] } },
+    },
+  };
+}
+
+async function callAppDirectWebhook(name) {
+  try {
+    const res = await fetch(`${cluster.baseUrl}/webhook/${AD_WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { name, status: res.status, body };
+  } catch (err) {
+    return { name, status: null, body: String(err) };
+  }
+}
+
+/** Executions of one workflow, as main lists them (newest first, up to 100). */
+async function executionsOf(id) {
+  const query = new URLSearchParams({ filter: JSON.stringify({ workflowId: id }), limit: '100' });
+  return dataOf('GET /rest/executions', await api('GET', `/executions?${query}`)).results;
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 before(ensureN8n, { timeout: 30 * 60_000 });
@@ -172,6 +321,9 @@ before(
     pacedProxy = await startOwnerTracingProxy({ target: paced.url, processes: processesOf });
     marketplace = await startMockMarketplace({ maxPageSize: 2 });
     marketplaceProxy = await startOwnerTracingProxy({ target: marketplace.url, processes: processesOf });
+    appDirect = await startMockAppDirect({ seed: { companies: AD_CALLS } });
+    appDirectProxy = await startOwnerTracingProxy({ target: appDirect.url, processes: processesOf });
+    sink = await startSink();
 
     cluster = await startQueueCluster({ redis, database: postgres, workers: WORKERS, concurrency: WORKER_CONCURRENCY, timeoutMs: 120_000 });
 
@@ -198,6 +350,24 @@ before(
     await waitForProductionWebhook(cluster.baseUrl, WEBHOOK_PATH, 'POST');
     timings.setup = Date.now() - t;
 
+    // AppDirect: the credential points at the tracing proxy; the read workflow is activated, the trigger
+    // workflow only created (its test activates it)
+    t = Date.now();
+    adCredential = dataOf(
+      'POST /rest/credentials (AppDirect)',
+      await api('POST', '/credentials', { name: 'AppDirect (mock)', type: 'appDirectOAuth2Api', data: { ...appDirect.credentials, marketplaceUrl: appDirectProxy.url }, projectId: personalProjectId }),
+    );
+    const adDefs = appDirectWorkflows(adCredential);
+    for (const key of ['read', 'trigger']) {
+      const made = dataOf(`POST /rest/workflows (AppDirect ${key})`, await api('POST', '/workflows', adDefs[key]));
+      adWorkflows[key] = { id: made.id, versionId: made.versionId };
+    }
+    const adActive = dataOf('activate AppDirect read', await api('POST', `/workflows/${adWorkflows.read.id}/activate`, { versionId: adWorkflows.read.versionId }));
+    assert.equal(adActive.active, true);
+    await waitForProductionWebhook(cluster.baseUrl, AD_WEBHOOK_PATH, 'POST');
+    timings.appDirectSetup = Date.now() - t;
+    assert.deepEqual(appDirect.requests, [], 'setting n8n up sent nothing to AppDirect');
+
     paced.reset();
     pacedProxy.reset();
     t = Date.now();
@@ -216,6 +386,9 @@ after(async () => {
   await marketplaceProxy?.close().catch(() => {});
   await paced?.close().catch(() => {});
   await marketplace?.close().catch(() => {});
+  await appDirectProxy?.close().catch(() => {});
+  await appDirect?.close().catch(() => {});
+  await sink?.close().catch(() => {});
 });
 
 test(`${CALLS} concurrent webhook calls each get their own article back`, (t) => {
@@ -319,4 +492,98 @@ test('main answers a "From List" picker itself', async () => {
   assert.equal(marketplace.requests[0].headers['x-access-token'], marketplace.credentials.mittwald.apiToken);
   if (HAVE_PROC) assert.deepEqual(marketplaceProxy.requests.map((r) => [r.path.split('?')[0], r.by]), [['/v2/projects', 'main']]);
   assert.deepEqual(cluster.workers.map((w) => workerExecutions(w.output()).started.size), before, 'no worker started an execution');
+});
+
+// ---- AppDirect: n8n's OAuth2 token and the polling trigger's state with several workers -------------
+
+test(`AppDirect: ${AD_CALLS} concurrent webhook executions read on the workers; at most one token each, none once stored`, async (t) => {
+  const started = Date.now();
+  const names = appDirect.data.companies.map((c) => c.name);
+  assert.equal(names.length, AD_CALLS);
+  const results = await Promise.all(names.map(callAppDirectWebhook));
+  const ms = Date.now() - started;
+  const failed = results.filter((r) => r.status !== 200);
+  assert.deepEqual(failed.slice(0, 3), [], `${failed.length} calls failed\n${logsTail()}`);
+  for (const r of results) assert.deepEqual(r.body, appDirect.data.companies.find((c) => c.name === r.name), `the call for ${r.name} got its company`);
+
+  const tokens = appDirect.tokenRequests();
+  const reads = appDirect.apiRequests('GET');
+  // at most one token per execution that may have started before the first token was stored
+  const bound = Math.min(AD_CALLS, WORKERS * WORKER_CONCURRENCY);
+  t.diagnostic(`${AD_CALLS} AppDirect calls in ${ms} ms, cold credential: ${tokens.length} token requests (bound ${bound}), ${appDirect.issued.length} issued`);
+  assert.ok(tokens.length >= 1 && tokens.length <= bound, `token requests: ${tokens.length}, at most ${bound} expected`);
+  for (const r of tokens) assert.deepEqual(r.form, { grant_type: 'client_credentials', scope: 'ROLE_PARTNER' });
+  assert.equal(reads.length, AD_CALLS, 'one read per call');
+  for (const r of reads) {
+    assert.equal(r.path, '/api/account/v2/companies');
+    assert.ok(appDirect.issued.includes(r.token) && r.authFailure === undefined, `a live Bearer token (${r.authFailure})`);
+  }
+  assert.deepEqual(reads.map((r) => r.query.name[0]).sort(), [...names].sort(), 'each name asked once');
+  assert.deepEqual(appDirect.errors, []);
+  // the kernel's record: every connection to AppDirect (tokens too) was opened by a worker (connections,
+  // not request lines: after a form body without a line end the proxy's scan misses the next request line)
+  if (HAVE_PROC) {
+    const by = {};
+    for (const c of appDirectProxy.connections) by[c.by] = (by[c.by] ?? 0) + 1;
+    t.diagnostic(`AppDirect connections per process (sockets): ${JSON.stringify(by)}`);
+    assert.ok(appDirectProxy.connections.length > 0);
+    assert.ok(appDirectProxy.connections.every((c) => /^worker\d$/.test(c.by ?? '')), `only workers called AppDirect: ${JSON.stringify(by)}`);
+  }
+
+  // a second wave of as many finds the stored token: no token request at all
+  const before = appDirect.tokenRequests().length;
+  const again = await Promise.all(names.map(callAppDirectWebhook));
+  assert.deepEqual(again.filter((r) => r.status !== 200), [], 'the second wave succeeded');
+  assert.equal(appDirect.tokenRequests().length, before, 'the stored token served the second wave');
+  for (const r of appDirect.apiRequests('GET').slice(AD_CALLS)) assert.ok(appDirect.issued.includes(r.token) && r.authFailure === undefined);
+});
+
+test('AppDirect Trigger on main: polls from main, executions on the workers, each new event exactly once', async (t) => {
+  const t0 = Date.now();
+  appDirect.addEvent('SUBSCRIPTION_NOTICE', { note: 'before the trigger was switched on' }, Date.now() - 60_000);
+  const from = appDirect.requests.length;
+  const proxyFrom = appDirectProxy.requests.length;
+  const connectionsFrom = appDirectProxy.connections.length;
+  const polls = () => appDirect.requests.slice(from).filter((r) => r.path === AD_EVENTS_PATH);
+  const sincePolls = () => polls().filter((r) => r.query.fromDate !== undefined);
+  const activated = dataOf('activate AppDirect trigger', await api('POST', `/workflows/${adWorkflows.trigger.id}/activate`, { versionId: adWorkflows.trigger.versionId }));
+  assert.equal(activated.active, true);
+  assert.ok(await eventually(() => sincePolls().length >= 1, AD_POLL_WAIT_MS), `main polled${logsTail()}`);
+  assert.deepEqual(await executionsOf(adWorkflows.trigger.id), [], 'the first poll emitted nothing');
+  assert.deepEqual(sink.received, []);
+
+  const added = [appDirect.addEvent('SUBSCRIPTION_ORDER', { n: 1 }), appDirect.addEvent('USER_ASSIGNMENT', { n: 2 }), appDirect.addEvent('SUBSCRIPTION_CANCEL', { n: 3 })];
+  assert.ok(await eventually(() => sink.received.length >= added.length, AD_POLL_WAIT_MS), `the sink got ${sink.received.length} of ${added.length}${logsTail()}`);
+  const count = sincePolls().length;
+  assert.ok(await eventually(() => sincePolls().length >= count + 2, AD_POLL_WAIT_MS), 'main kept polling');
+  await sleep(1000);
+  assert.deepEqual(sink.received.map((r) => r.body?.uuid).sort(), added.map((e) => e.uuid).sort(), 'each event reached the sink once');
+
+  // n8n's record: the trigger's executions, successful, each started and finished by a worker
+  const executions = await eventually(async () => {
+    const list = await executionsOf(adWorkflows.trigger.id);
+    return list.length > 0 && list.every((e) => e.status === 'success') ? list : null;
+  }, 10_000);
+  assert.ok(executions, `the trigger's executions: ${JSON.stringify(await executionsOf(adWorkflows.trigger.id))}`);
+  const ids = executions.map((e) => String(e.id));
+  const ranOn = await eventually(() => {
+    const per = cluster.workers.map((w) => ({ name: w.name, ...workerExecutions(w.output()) }));
+    return ids.every((id) => per.some((w) => w.finished.has(id))) ? per : null;
+  }, 10_000);
+  assert.ok(ranOn, `the workers logged the trigger executions ${ids.join(', ')}\n${logsTail()}`);
+  const where = ids.map((id) => ranOn.filter((w) => w.started.has(id)).map((w) => w.name));
+  for (const names of where) assert.equal(names.length, 1, 'each trigger execution ran on exactly one worker');
+  assert.ok(mainExecutions(cluster.main.output()).enqueued.size > 0);
+  for (const id of ids) assert.ok(mainExecutions(cluster.main.output()).enqueued.has(id), `main enqueued trigger execution ${id}`);
+  // the kernel's record: every events request came from main; the token stayed the stored one
+  if (HAVE_PROC) {
+    const eventRequests = appDirectProxy.requests.slice(proxyFrom).filter((r) => r.path.startsWith(AD_EVENTS_PATH));
+    assert.ok(eventRequests.length >= 3);
+    assert.deepEqual([...new Set(eventRequests.map((r) => r.by))], ['main'], 'main polls');
+    assert.deepEqual([...new Set(appDirectProxy.connections.slice(connectionsFrom).map((c) => c.by))], ['main'], 'only main connected to AppDirect meanwhile');
+  }
+  for (const r of polls()) assert.ok(appDirect.issued.includes(r.token) && r.authFailure === undefined);
+  assert.deepEqual(appDirect.requests.slice(from).filter((r) => r.path === '/oauth2/token'), [], 'main used the token the workers stored');
+  assert.deepEqual(appDirect.errors, []);
+  t.diagnostic(`trigger: ${polls().length} polls, ${executions.length} execution(s) on ${where.flat().join(', ')}, ${Date.now() - t0} ms`);
 });
