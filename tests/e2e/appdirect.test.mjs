@@ -30,7 +30,7 @@
 //   - the credential's Test (POST /rest/credentials/test): OK with the right secret (2.8.4 tests the
 //     credential as stored, with its token; 2.41.1 the data sent, fetching a token of its own), and
 //     client-oauth2's "Client authentication failed …" for a credential saved with a wrong secret;
-//   - todo: a token the marketplace stops accepting is not replaced under n8n (see the last test).
+//   - a token the marketplace stops accepting is replaced: n8n renews it on the 401 (the last test).
 //
 // n8n's polling floor: every pollTimes entry must fire at most once a minute (2.8.4 refuses a seconds
 // field containing `*`; 2.41.1 anything but one fixed second). Entries are independent crons, though, so
@@ -635,12 +635,6 @@ test('the credential\'s Test (POST /rest/credentials/test): OK with the right se
 // Last: it leaves the marketplace refusing the run's token.
 test(
   'a token the marketplace no longer accepts (expired, revoked): n8n fetches a new one and the node succeeds',
-  {
-    todo:
-      'under n8n the node sends through httpRequestWithAuthentication with ignoreHttpStatusErrors: true, so n8n\'s own ' +
-      'refresh on a 401 (requestOAuth2 catches a thrown 401) never runs, and the module, told oauth2Tokens: true, fetches none: ' +
-      'every call fails with "AppDirect refused the token" until the stored token is replaced',
-  },
   async () => {
     mock.revokeTokens();
     const from = mock.requests.length;

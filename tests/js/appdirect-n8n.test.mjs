@@ -103,14 +103,22 @@ function pollContext({ parameters = {}, staticData = {}, mode = 'trigger' } = {}
           token = (await answer.json()).access_token;
         }
         assert.equal(options.returnFullResponse, true);
-        assert.equal(options.ignoreHttpStatusErrors, true);
+        // As n8n's helper: a non-2xx throws (so n8n can renew a refused OAuth2 token), the answer
+        // under the error's cause as axios gives it.
+        assert.equal(options.ignoreHttpStatusErrors, false);
         const response = await fetch(options.url, {
           method: options.method,
           headers: { ...options.headers, authorization: `Bearer ${token}` },
           body: options.body,
           redirect: 'manual',
         });
-        return respond(response);
+        const answer = await respond(response);
+        if (answer.statusCode < 200 || answer.statusCode > 299) {
+          const failed = new Error(`Request failed with status code ${answer.statusCode}`);
+          failed.response = { status: answer.statusCode, headers: answer.headers, data: answer.body };
+          throw Object.assign(new Error('NodeApiError'), { cause: failed });
+        }
+        return answer;
       },
     },
   };

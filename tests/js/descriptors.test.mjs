@@ -84,9 +84,11 @@ test('every property (nested too) has name, displayName and type; options have n
       assert.ok(types.has(p.type), `${where} type ${p.type}`);
       assert.ok('default' in p, `${where} default`);
       if (p.type === 'options' || p.type === 'multiOptions') {
-        assert.ok(Array.isArray(p.options) && p.options.length > 0, `${where} options`);
-        for (const o of p.options) assert.ok(typeof o.name === 'string' && 'value' in o, `${where} option ${JSON.stringify(o)}`);
-        const values = p.options.map((o) => o.value);
+        // A list loaded from a record chosen in the form (an extension's scopes) has no fixed options.
+        if (p.typeOptions?.loadOptionsMethod) assert.ok(Array.isArray(p.typeOptions.loadOptionsDependsOn), `${where} depends on`);
+        else assert.ok(Array.isArray(p.options) && p.options.length > 0, `${where} options`);
+        for (const o of p.options ?? []) assert.ok(typeof o.name === 'string' && 'value' in o, `${where} option ${JSON.stringify(o)}`);
+        const values = (p.options ?? []).map((o) => o.value);
         assert.equal(new Set(values).size, values.length, `${where} option values unique`);
       }
       if (p.type === 'fixedCollection') {
@@ -160,9 +162,10 @@ test('mittwald: each operation shows its parameters', () => {
   // consentedScopes must not default to junk like "[null]" (the generated node's bug)
   const cs = prop('consentedScopes');
   assert.ok(JSON.stringify(cs.default) !== '"[null]"' && JSON.stringify(cs.default) !== '[null]', `consentedScopes default ${JSON.stringify(cs.default)}`);
-  // required as the spec says; n8n checks each entry of a multiple-value field, so [] still passes
-  assert.equal(cs.required, true);
-  assert.equal(cs.typeOptions.multipleValues, true);
+  // picked from the scopes the chosen extension asks for (always sent, [] when none)
+  assert.equal(cs.type, 'multiOptions');
+  assert.equal(cs.typeOptions.loadOptionsMethod, 'listExtensionScopes');
+  assert.deepEqual(cs.typeOptions.loadOptionsDependsOn, ['extensionId']);
   assert.deepEqual(cs.default, []);
   // the variant key is optional and empty by default (never a pre-filled example)
   assert.equal(prop('variantKey').default, '');

@@ -222,7 +222,7 @@ test('bad inputs are refused by label and item index before any request', async 
 test('a refused token: HTTP 401 in Yamdu\'s words, not retried, no secret in the error', async () => {
   const err = await rejection(run(create(), { credentials: { ...env.mock.credentials.yamdu, accessToken: 'wrong-token-1234' } }));
   assert.equal(err.message, 'Yamdu refused the access token (HTTP 401)');
-  assert.equal(err.description, 'Invalid or missing access token');
+  assert.match(err.description, /^Invalid or missing access token\nCheck the credential's Access Token/);
   assert.equal(httpCodeOf(err), '401');
   assert.equal(env.mock.requests.length, 1);
   assert.equal(env.mock.requests[0].authFailure, 'wrong token');
@@ -256,7 +256,7 @@ test('an admin token the vendor echoes in an error body stays out of the error',
 
 test('the credential is a base URL plus a bearer token (password field)', async () => {
   const cred = (await env.mp.credentials()).find((c) => c.name === 'yamduApi');
-  assert.deepEqual(cred.properties.map((p) => p.name), ['baseUrl', 'accessToken']);
+  assert.deepEqual(cred.properties.map((p) => p.name), ['baseUrl', 'accessToken', 'noTest']);
   assert.equal(cred.properties[1].typeOptions?.password, true);
   const node = (await env.mp.nodes()).find((n) => n.name === 'yamdu');
   assert.deepEqual(node.credentials.map((c) => c.name), ['yamduApi']);
