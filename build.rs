@@ -16,6 +16,11 @@ use std::{env, fs};
 
 use serde_json::Value;
 
+/// The naming rules the crate uses too (field labels), for the body variants' option names.
+#[allow(dead_code)]
+#[path = "src/openapi/names.rs"]
+mod names;
+
 /// In the order of `Method` in src/openapi/tables.rs.
 const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
 
@@ -123,8 +128,9 @@ fn generate(documents: &[(String, Value)], help: bool) -> Vec<u8> {
         generator.file = file;
         operations.extend(generator.operations());
     }
-    // The form's order, so the module needs no sorting code: resources alphabetically, operations
-    // by summary within each (a stable sort: equal summaries keep the spec's order).
+    // The form's order: resources alphabetically by tag, operations by summary within each (a
+    // stable sort: equal summaries keep the spec's order); `openapi::resources` then orders each
+    // resource's operations by the names it makes of the summaries.
     operations.sort_by(|a, b| (&a.tag, &a.summary).cmp(&(&b.tag, &b.summary)));
     // Layout (must match src/openapi/tables.rs): strings, schemas, operations.
     let mut strings = Strings::default();
@@ -285,7 +291,15 @@ struct ParamRec {
 struct BodyRec {
     content_type: String,
     required: bool,
-    variants: Vec<(String, usize)>,
+    variants: Vec<VariantRec>,
+}
+
+struct VariantRec {
+    /// The option's value, which saved workflows hold: never changes for a branch.
+    label: String,
+    /// What the option shows.
+    title: String,
+    schema: usize,
 }
 
 struct OperationRec {
@@ -353,9 +367,10 @@ impl OperationRec {
                 strings.put(out, &body.content_type);
                 out.flag(body.required);
                 out.uint(body.variants.len());
-                for (label, schema) in &body.variants {
-                    strings.put(out, label);
-                    out.uint(*schema);
+                for variant in &body.variants {
+                    strings.put(out, &variant.label);
+                    strings.put(out, &variant.title);
+                    out.uint(variant.schema);
                 }
             }
         }
@@ -526,10 +541,16 @@ impl<'a> Generator<'a> {
         let resolved = self.resolve(schema);
         let variants = match resolved.get("oneOf").or_else(|| resolved.get("anyOf")).and_then(Value::as_array) {
             Some(branches) => {
-                let labels = variant_labels(branches.iter().map(|b| self.resolve(b)).collect(), branches);
-                branches.iter().zip(labels).map(|(branch, label)| (label, self.schema(branch))).collect()
+                let resolved: Vec<&Value> = branches.iter().map(|b| self.resolve(b)).collect();
+                let labels = variant_labels(resolved.clone(), branches);
+                let titles = variant_titles(&resolved, branches);
+                branches
+                    .iter()
+                    .zip(labels.into_iter().zip(titles))
+                    .map(|(branch, (label, title))| VariantRec { label, title, schema: self.schema(branch) })
+                    .collect()
             }
-            None => vec![(String::new(), self.schema(schema))],
+            None => vec![VariantRec { label: String::new(), title: String::new(), schema: self.schema(schema) }],
         };
         Some(BodyRec { content_type: content_type.clone(), required: body["required"] == Value::Bool(true), variants })
     }
@@ -691,7 +712,9 @@ impl<'a> Generator<'a> {
     }
 }
 
-/// A name for each body branch: its title, else the required fields only it has, else its `$ref` name.
+/// The stored value of each body branch: its title, else the required fields only it has, else its
+/// `$ref` name, in the words of [`stored_words`]. Frozen: saved workflows hold these values, so a
+/// better name goes to [`variant_titles`], never here.
 fn variant_labels(branches: Vec<&Value>, raw: &[Value]) -> Vec<String> {
     let required = |b: &Value| -> Vec<String> {
         b["required"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect()
@@ -707,13 +730,13 @@ fn variant_labels(branches: Vec<&Value>, raw: &[Value]) -> Vec<String> {
             let own: Vec<String> = required(branch)
                 .into_iter()
                 .filter(|field| branches.iter().filter(|other| required(other).contains(field)).count() == 1)
-                .map(|field| humanize(&field))
+                .map(|field| stored_words(&field))
                 .collect();
             if !own.is_empty() {
                 return own.join(" + ");
             }
             match raw.get("$ref").and_then(Value::as_str) {
-                Some(reference) => humanize(reference.rsplit(['/', '.']).next().unwrap_or(reference)),
+                Some(reference) => stored_words(reference.rsplit(['/', '.']).next().unwrap_or(reference)),
                 None => format!("Variant {}", i + 1),
             }
         })
@@ -739,8 +762,64 @@ fn shape_of_example(example: &Value) -> Value {
     }
 }
 
-/// `customerId` → `Customer Id`.
-fn humanize(name: &str) -> String {
+/// What each body branch's option shows: its title, else the required fields only it has, labelled
+/// ("Certificate and Private Key", "Project ID and Certificate"), else the words of its `$ref` name
+/// its siblings' names do not share ("CertificateRequestCreateWithDNSRequest" beside
+/// "CertificateRequestCreateRequest" → "With DNS"), else "Variant N".
+fn variant_titles(branches: &[&Value], raw: &[Value]) -> Vec<String> {
+    let required = |b: &Value| -> Vec<String> {
+        b["required"].as_array().into_iter().flatten().filter_map(Value::as_str).map(String::from).collect()
+    };
+    let ref_words: Vec<Option<Vec<String>>> = raw
+        .iter()
+        .map(|r| {
+            let reference = r.get("$ref").and_then(Value::as_str)?;
+            Some(names::words(reference.rsplit(['/', '.']).next().unwrap_or(reference)))
+        })
+        .collect();
+    // The words every sibling's name starts or ends with say nothing about the branch.
+    let all: Vec<&Vec<String>> = ref_words.iter().flatten().collect();
+    let (mut prefix, mut suffix) = (0, 0);
+    if all.len() == raw.len() && all.len() > 1 {
+        let shortest = all.iter().map(|w| w.len()).min().unwrap_or(0);
+        while prefix < shortest && all.iter().all(|w| w[prefix] == all[0][prefix]) {
+            prefix += 1;
+        }
+        while suffix < shortest - prefix
+            && all.iter().all(|w| w[w.len() - 1 - suffix] == all[0][all[0].len() - 1 - suffix])
+        {
+            suffix += 1;
+        }
+    }
+    branches
+        .iter()
+        .zip(&ref_words)
+        .enumerate()
+        .map(|(i, (branch, words))| {
+            if let Some(title) = branch["title"].as_str() {
+                return title.to_string();
+            }
+            let own: Vec<String> = required(branch)
+                .into_iter()
+                .filter(|field| branches.iter().filter(|other| required(other).contains(field)).count() == 1)
+                .map(|field| names::label(&field))
+                .collect();
+            if !own.is_empty() {
+                return own.join(" and ");
+            }
+            match words {
+                Some(words) if words.len() > prefix + suffix => {
+                    names::label(&words[prefix..words.len() - suffix].join(" "))
+                }
+                Some(words) => names::label(&words.join(" ")),
+                None => format!("Variant {}", i + 1),
+            }
+        })
+        .collect()
+}
+
+/// The words of the stored variant values (`customerId` → `Customer Id`). Frozen with them.
+fn stored_words(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if i == 0 {

@@ -4,6 +4,7 @@
 //! PROVENANCE.md. Authenticates with OAuth2 client credentials.
 
 mod graphql;
+mod names;
 mod trigger;
 mod usage;
 
@@ -17,7 +18,7 @@ fn spec() -> crate::openapi::tables::Tables {
 }
 
 pub fn node() -> Node {
-    let mut resources = crate::openapi::resources(spec(), vec![], &PICKERS);
+    let mut resources = crate::openapi::resources(spec(), vec![], &PICKERS, &names::OVERRIDES);
     usage::refine(&mut resources);
     resources.push(Resource { value: "GraphQL", name: "GraphQL", operations: vec![graphql::execute()] });
     Node {

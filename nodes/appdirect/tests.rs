@@ -303,8 +303,8 @@ fn the_trigger_emits_each_event_once_oldest_first_across_polls() {
 #[test]
 fn metered_usage_v2_gets_one_idempotency_key_per_item_and_checks_the_limits_before_sending() {
     let node = node();
-    let operation = node.resources.iter().flat_map(|r| &r.operations).find(|o| o.name == "Billing Usage V2");
-    let Some(operation) = operation else { panic!("the supplement describes Billing Usage V2") };
+    let operation = node.resources.iter().flat_map(|r| &r.operations).find(|o| o.value == "reportUsageV2");
+    let Some(operation) = operation else { panic!("the supplement describes metered usage V2") };
     let usage = |events: usize| {
         let list: Vec<Value> = (0..events)
             .map(|i| json!({ "eventId": format!("e{i}"), "pricingUnit": "USER", "quantity": "1" }))

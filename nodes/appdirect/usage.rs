@@ -5,15 +5,16 @@
 
 use crate::prelude::*;
 
-/// The seed's name of the operation (the supplement's `summary`).
-const SUMMARY: &str = "Billing Usage V2";
+/// The operation's id (the supplement's `operationId`): its name may change, its id does not.
+const OPERATION: &str = "reportUsageV2";
 const MAX_PRECONFIGURED_EVENTS: usize = 250;
 const MAX_CUSTOM_EVENTS: usize = 850;
 const MAX_PAYLOAD_BYTES: usize = 262_144;
 
 /// Wraps the generated operation's `prepare`.
 pub(super) fn refine(resources: &mut [Resource]) {
-    let Some(operation) = resources.iter_mut().flat_map(|r| r.operations.iter_mut()).find(|o| o.name == SUMMARY) else {
+    let Some(operation) = resources.iter_mut().flat_map(|r| r.operations.iter_mut()).find(|o| o.value == OPERATION)
+    else {
         return;
     };
     let generated = std::mem::replace(&mut operation.prepare, Box::new(|_| Err(NodeError::internal("unset"))));

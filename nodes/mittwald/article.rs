@@ -13,7 +13,7 @@ const ORDERABLE: [(&str, &str); 5] = [
 
 /// `article-list-articles`: filters plus Return All / Limit over `limit`/`skip` pages.
 pub fn list() -> Operation {
-    Operation::new("article-list-articles", "List Articles", "List articles", |input| {
+    Operation::new("article-list-articles", "List articles", "List articles", |input| {
         let filters = input.params.group("filters")?;
         let mut request = Request::get("/v2/articles");
         for name in ["tags", "templateNames", "articleIds"] {
@@ -53,7 +53,7 @@ pub fn list() -> Operation {
 
 /// `article-get-article`.
 pub fn get() -> Operation {
-    Operation::new("article-get-article", "Get an Article", "Get an article", |input| {
+    Operation::new("article-get-article", "Get an article", "Get an article", |input| {
         let article_id = input.params.required_text("articleId")?;
         let request = Request::get("/v2/articles/{articleId}")
             .path_param("articleId", &article_id)

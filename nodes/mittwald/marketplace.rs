@@ -2,7 +2,7 @@ use crate::prelude::*;
 
 /// `extension-order-extension`: the body is a oneOf — for a customer or for a project, never both.
 pub fn order_extension() -> Operation {
-    Operation::new("extension-order-extension", "Order Extension", "Order an extension", |input| {
+    Operation::new("extension-order-extension", "Order an extension", "Order an extension", |input| {
         let p = &input.params;
         let extension_id = p.required_uuid("extensionId")?;
         let target_field = match p.choice("orderFor")?.as_ref().and_then(Value::as_str) {
@@ -13,7 +13,7 @@ pub fn order_extension() -> Operation {
                 (Some(_), Some(_)) => {
                     return Err(p.invalid(
                         "projectId",
-                        "cannot be given together with \"Customer Id\": order for a customer or for a project",
+                        "cannot be given together with \"Customer ID\": order for a customer or for a project",
                     ))
                 }
                 (None, Some(_)) => "projectId",
@@ -50,7 +50,7 @@ pub fn order_extension() -> Operation {
     .fields(vec![
         Property::locator(
             "extensionId",
-            "Extension Id",
+            "Extension ID",
             &super::EXTENSIONS,
             "e.g. 907a24e9-0723-4566-b584-86578419e983",
         )
@@ -64,11 +64,11 @@ pub fn order_extension() -> Operation {
                 Choice::new("Project", "project").describe("Install the extension in a project"),
             ],
         ),
-        Property::locator("customerId", "Customer Id", &super::CUSTOMERS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
+        Property::locator("customerId", "Customer ID", &super::CUSTOMERS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The customer the extension should be booked for")
             .show_when("orderFor", &[json!("customer")]),
-        Property::locator("projectId", "Project Id", &super::PROJECTS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
+        Property::locator("projectId", "Project ID", &super::PROJECTS, "e.g. 4b7c1f0e-2a3d-4e5f-8a9b-0c1d2e3f4a5b")
             .required()
             .describe("The project the extension should be installed in")
             .show_when("orderFor", &[json!("project")]),
@@ -119,15 +119,15 @@ mod tests {
         let plan = prepare(json!({ "extensionId": EXT, "projectId": ID })).unwrap();
         assert_eq!(plan.request().unwrap().body.clone().unwrap()["projectId"], ID);
         let error = prepare(json!({ "extensionId": EXT, "projectId": ID, "customerId": ID })).err().unwrap();
-        assert!(error.message.starts_with("Parameter \"Project Id\" of item 0 cannot be given together"));
+        assert!(error.message.starts_with("Parameter \"Project ID\" of item 0 cannot be given together"));
     }
 
     #[test]
     fn rejects_bad_ids_and_scopes_by_label() {
         let error = prepare(json!({ "extensionId": "../x", "customerId": ID })).err().unwrap();
-        assert!(error.message.contains("\"Extension Id\""), "{}", error.message);
+        assert!(error.message.contains("\"Extension ID\""), "{}", error.message);
         let error = prepare(json!({ "extensionId": EXT, "orderFor": "project" })).err().unwrap();
-        assert_eq!(error.message, "Parameter \"Project Id\" of item 0 is required");
+        assert_eq!(error.message, "Parameter \"Project ID\" of item 0 is required");
         let error = prepare(json!({ "extensionId": EXT, "customerId": ID, "consentedScopes": "{" })).err().unwrap();
         assert!(error.message.contains("\"Consented Scopes\""), "{}", error.message);
     }

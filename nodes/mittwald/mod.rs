@@ -4,6 +4,7 @@
 
 mod article;
 mod marketplace;
+mod names;
 
 /// Every current operation of `openapi.json`, as tables `build.rs` generated from it.
 fn spec() -> crate::openapi::tables::Tables {
@@ -25,6 +26,7 @@ pub fn node() -> Node {
             spec(),
             vec![marketplace::order_extension(), article::list(), article::get()],
             &PICKERS,
+            &names::OVERRIDES,
         ),
         vendor_error,
         polling: None,

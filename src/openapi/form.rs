@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::names::{label, Overrides};
 use super::schema::validate;
 use super::spec::{Answer, Kind, Location, OpSpec, Schema, SchemaId};
 use crate::describe::{Choice, Property};
@@ -54,22 +55,30 @@ struct Form {
     schemas: &'static [Schema],
     pickers: Pickers,
     fields: Vec<Field>,
+    /// Each body variant's option value (what saved workflows hold) and what the option shows.
     variants: Vec<&'static str>,
+    variant_names: Vec<String>,
 }
 
-/// The operation for `spec`, whose schema ids index `schemas`.
-pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Operation {
-    let form = Form::new(spec, schemas, pickers);
+/// The operation for `spec`, whose schema ids index `schemas`, named by `name` (see
+/// `super::names`); `overrides` may name its body variants.
+pub fn operation(
+    spec: &'static OpSpec,
+    schemas: &'static [Schema],
+    pickers: Pickers,
+    name: &str,
+    overrides: &Overrides,
+) -> Operation {
+    let form = Form::new(spec, schemas, pickers, overrides);
     let properties = form.properties();
-    let mut operation =
-        Operation::new(spec.id, spec.summary, spec.summary, move |input| form.prepare(input)).fields(properties);
+    let mut operation = Operation::new(spec.id, name, name, move |input| form.prepare(input)).fields(properties);
     operation.description = spec.description.to_string();
     operation.public = spec.public;
     operation
 }
 
 impl Form {
-    fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Self {
+    fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers, overrides: &Overrides) -> Self {
         let mut fields: Vec<Field> = Vec::new();
         // The paginator owns the position and size; a second way to say the position (`page` beside
         // `skip`) would only fight it.
@@ -93,9 +102,12 @@ impl Form {
             });
         }
         let mut variants = Vec::new();
+        let mut variant_names = Vec::new();
         if let Some(body) = &spec.body {
             for (index, variant) in body.variants.iter().enumerate() {
                 variants.push(variant.label);
+                let shown = overrides.variant(spec.id, variant.label).unwrap_or(variant.title);
+                variant_names.push(if shown.is_empty() { variant.label.to_string() } else { shown.to_string() });
                 let schema = &schemas[variant.schema as usize];
                 if schema.kind != Kind::Object || schema.properties.is_empty() {
                     fields.push(Field {
@@ -121,7 +133,7 @@ impl Form {
             }
         }
         rename_clashes(&mut fields);
-        Form { spec, schemas, pickers, fields, variants }
+        Form { spec, schemas, pickers, fields, variants, variant_names }
     }
 
     fn schema(&self, id: SchemaId) -> &'static Schema {
@@ -143,7 +155,8 @@ impl Form {
             properties.extend(return_all_fields());
         }
         if self.variants.len() > 1 {
-            let choices = self.variants.iter().map(|label| Choice::new(*label, *label)).collect();
+            let choices =
+                self.variants.iter().zip(&self.variant_names).map(|(value, name)| Choice::new(name, *value)).collect();
             properties.push(
                 Property::options(VARIANT, "Body Variant", choices).describe("Which form of the request body to send"),
             );
@@ -180,7 +193,7 @@ impl Form {
 
     fn property(&self, field: &Field) -> Property {
         let schema = self.schema(field.schema);
-        let label = humanize(&field.name);
+        let label = label(&field.name);
         if self.is_file(field) {
             return Property::string(&field.name, &format!("{label} (Input Binary Field)"))
                 .default_value(BINARY_DEFAULT)
@@ -413,7 +426,7 @@ fn choices(schema: &Schema) -> Vec<Choice> {
         .iter()
         .map(|text| {
             let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-            let label = value.as_str().map_or_else(|| text.to_string(), humanize);
+            let label = value.as_str().map_or_else(|| text.to_string(), label);
             Choice::new(label, value)
         })
         .collect()
@@ -464,29 +477,6 @@ fn file_property(params: &Params, field: &Field, binary: &Map<String, Value>) ->
         format!("names the binary property \"{property}\", which the input item lacks (it has: {})", names.join(", "))
     };
     Err(params.invalid(&field.name, problem))
-}
-
-/// `customerId` → `Customer Id`; `is_active` → `Is Active`.
-pub fn humanize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if c == '_' || c == '-' || c == '.' {
-            out.push(' ');
-            previous_lower = false;
-            continue;
-        }
-        if out.is_empty() || out.ends_with(' ') {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            if c.is_ascii_uppercase() && previous_lower {
-                out.push(' ');
-            }
-            out.push(c);
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    out
 }
 
 fn capitalized(name: &str) -> String {

@@ -61,7 +61,10 @@ pub struct ParamSpec {
 /// One branch of a request body (a body without `oneOf` has exactly one).
 #[derive(Debug)]
 pub struct Variant {
+    /// The option's value (saved workflows hold it).
     pub label: &'static str,
+    /// What the option shows.
+    pub title: &'static str,
     pub schema: SchemaId,
 }
 

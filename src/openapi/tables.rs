@@ -150,7 +150,9 @@ impl Reader {
         let body = self.flag().then(|| BodySpec {
             content_type: self.str(),
             required: self.flag(),
-            variants: leak((0..self.uint()).map(|_| Variant { label: self.str(), schema: self.id() }).collect()),
+            variants: leak(
+                (0..self.uint()).map(|_| Variant { label: self.str(), title: self.str(), schema: self.id() }).collect(),
+            ),
         });
         let kind = self.byte();
         let mime = self.str();

@@ -341,14 +341,14 @@ test('an invalid Extension Id fails the execution by name and sends no request',
   assert.equal(result.code, 1, `n8n exits 1 when a node fails (exit ${result.code}, signal ${result.signal})`);
   assert.equal(result.status, 'error');
   assert.ok(result.error, 'the execution carries an error');
-  assert.match(result.error.message, /Extension Id/);
+  assert.match(result.error.message, /Extension ID/);
   assert.equal(result.error.name, 'NodeOperationError');
   assert.equal(result.error.node?.name, 'Order Extension');
   assert.equal(result.lastNodeExecuted, 'Order Extension');
 
   const nodeError = result.nodeError('Order Extension');
   assert.ok(nodeError, 'the node run is marked as failed');
-  assert.match(nodeError.message, /Extension Id/);
+  assert.match(nodeError.message, /Extension ID/);
   assert.equal(nodeError.context?.itemIndex, 0);
 
   assert.deepEqual(requests, [], 'no request reached the vendor');

@@ -295,7 +295,7 @@ test('bad input sends nothing, not even a token request', async () => {
   await start();
   const noId = await rejection(run(cancel('')));
   assert.equal(noId.kind, 'input');
-  assert.match(`${noId.message} ${noId.description ?? ''}`, /Subscription Id/);
+  assert.match(`${noId.message} ${noId.description ?? ''}`, /Subscription ID/);
 
   // The second item lacks its user: the first, valid one is not sent either.
   const company = mock.data.companies[0].id;

@@ -121,10 +121,10 @@ test('a vendor error on a file download is an error, not a file', async () => {
 test('schema validation names the field and the item, and nothing is sent', async () => {
   const list = (additionalFields) => project('project-list-projects', { returnAll: true, additionalFields });
   const cases = [
-    { why: 'bad uuid', items: [list({}), list({ serverId: 'not-a-uuid' })], index: 1, field: /"Server Id"/, expect: /uuid/i },
+    { why: 'bad uuid', items: [list({}), list({ serverId: 'not-a-uuid' })], index: 1, field: /"Server ID"/, expect: /uuid/i },
     { why: 'bad enum', items: [list({ sort: 'name' })], index: 0, field: /"Sort"/, expect: /createdAt/ },
     { why: 'wrong type', items: [list({}), list({}), project('project-list-projects', { returnAll: 'yes' })], index: 2, field: /"Return All"/, expect: /true or false/ },
-    { why: 'missing required', items: [project('project-get-project', { projectId: PROJECT.id }), project('project-get-project', {})], index: 1, field: /"Project Id"/, expect: /required/ },
+    { why: 'missing required', items: [project('project-get-project', { projectId: PROJECT.id }), project('project-get-project', {})], index: 1, field: /"Project ID"/, expect: /required/ },
   ];
   for (const c of cases) {
     env.mock.reset();
