@@ -286,15 +286,12 @@ impl Node {
         self.resources.iter().flat_map(|r| &r.operations).filter(|o| o.public).map(|o| o.value.as_str()).collect()
     }
 
-    /// The credential is required, except for the public operations: there n8n hides it (and the
-    /// runtime sends none).
+    /// The credential is required unless the node has public operations. (Hiding it for those alone
+    /// would not do: n8n's `getCredentials` refuses a credential its description hides, so a public
+    /// operation would lose the credential's Base URL, a staging system's or a mock's.)
     fn credentials_json(&self) -> Vec<Value> {
         let Some(name) = self.credential else { return Vec::new() };
-        let public = self.public_operations();
-        if public.is_empty() {
-            return vec![json!({ "name": name, "required": true })];
-        }
-        vec![json!({ "name": name, "required": true, "displayOptions": { "hide": { "operation": public } } })]
+        vec![json!({ "name": name, "required": self.public_operations().is_empty() })]
     }
 
     /// n8n's `INodeTypeDescription`, as a value (for tests and tools).
@@ -442,7 +439,7 @@ impl Serialize for PropertiesView<'_> {
         }
         let public = Property::notice(
             "publicOperation",
-            "This operation needs no credential: the API serves it to everyone, so none is sent.",
+            "This operation works without a credential: the API serves it to everyone.",
         );
         for resource in &self.0.resources {
             for operation in &resource.operations {
