@@ -75,7 +75,7 @@ impl Call {
         let mut properties = vec![
             Property::options(
                 "definitionSource",
-                "ServiceDefinition From",
+                "Subscription Details From",
                 vec![
                     Choice::new("Fields Below", "fields"),
                     Choice::new("JSON Object", "json")
@@ -115,10 +115,16 @@ impl Call {
             "advanced",
             "Advanced",
             vec![
-                Property::options("parentActionType", "Subscription ActionType", action_types())
-                    .describe(format!("Instead of {} (the documented rule)", self.rules.parent)),
-                Property::options("addonActionType", "Add-On ActionType", action_types())
-                    .describe(format!("For the add-ons this call acts on, instead of {}", self.rules.marked)),
+                Property::options("parentActionType", "What To Do With the Subscription", action_types()).describe(
+                    format!(
+                        "The subscription's ActionType on the wire, instead of {} (the documented rule)",
+                        self.rules.parent
+                    ),
+                ),
+                Property::options("addonActionType", "What To Do With the Add-Ons", action_types()).describe(format!(
+                    "The ActionType of the add-ons this call acts on, instead of {}",
+                    self.rules.marked
+                )),
             ],
         ));
         properties

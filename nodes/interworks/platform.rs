@@ -49,7 +49,7 @@ pub fn verify() -> Operation {
             "The call's HTTP headers, names in any case. Empty: the incoming item's headers (as the Webhook \
              node gives them).",
         ),
-        Property::json("body", "ServiceDefinition", "={{ $json.body }}")
+        Property::json("body", "Subscription Details (Body)", "={{ $json.body }}")
             .describe("The body the platform sent. Empty: the incoming item's body."),
     ])
 }
@@ -331,7 +331,7 @@ mod tests {
         let bad = webhook_item(APP, "czNjcmV0LWtleQ==", json!({ "AttributeList": [] }));
         let error = run(bad, json!({}), credentials()).unwrap_err();
         assert!(
-            error.message.contains("\"ServiceDefinition\" of item 0 is not a valid ServiceDefinition"),
+            error.message.contains("\"Subscription Details (Body)\" of item 0 is not a valid ServiceDefinition"),
             "{}",
             error.message
         );

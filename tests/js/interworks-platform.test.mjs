@@ -153,14 +153,14 @@ test('headers and body may be given as parameters (names in any case, body as JS
 
 test('a body that is no ServiceDefinition, or does not fit the expected call, is an error (not 401)', async () => {
   let err = await rejection(verify(webhookItem({ ID: SUB, ActionType: 'None', AttributeList: [{ ID: 'x' }] })));
-  assert.match(err.message, /"ServiceDefinition" of item 0 is not a valid ServiceDefinition: AttributeList must be an object keyed by attribute ID/);
+  assert.match(err.message, /"Subscription Details \(Body\)" of item 0 is not a valid ServiceDefinition: AttributeList must be an object keyed by attribute ID/);
   assert.ok(err.httpCode == null);
   err = await rejection(verify(webhookItem(bodies.addonUpdate), { expectedCall: 'subscriptionCreate' }));
   assert.match(err.message, /does not fit Subscription Create: its ActionType is None; Subscription Create sends Provision/);
   err = await rejection(verify(webhookItem(bodies.addonUpdate), { expectedCall: 'addonCancel' }));
   assert.match(err.message, /does not fit Addon Cancel: Addons\[0\]\.ActionType is "Provision"/);
   err = await rejection(verify(webhookItem('not json')));
-  assert.match(err.message, /"ServiceDefinition" of item 0 is not set and the item's body is nothing, not an object/);
+  assert.match(err.message, /"Subscription Details \(Body\)" of item 0 is not set and the item's body is nothing, not an object/);
 });
 
 // ---- both sides agree on the wire ---------------------------------------------------------------------
