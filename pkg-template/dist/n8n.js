@@ -193,6 +193,11 @@ function searchMethods(description) {
   return [...names];
 }
 
+/** The form's current values, where the context has them (n8n's ILoadOptionsFunctions does). */
+function currentParameters(ctx) {
+  return (typeof ctx.getCurrentNodeParameters === 'function' && ctx.getCurrentNodeParameters()) || {};
+}
+
 /** The `loadOptionsMethod` names the description's option lists use (e.g. an extension's scopes). */
 function loadOptionsNames(description) {
   const names = new Set();
@@ -220,7 +225,7 @@ function loadOptionsMethods(nodeName, description) {
         node: nodeName,
         method,
         credentials: await credentialsOf(this, description),
-        parameters: this.getCurrentNodeParameters() ?? {},
+        parameters: currentParameters(this),
       });
       const resultJson = await runtime.search(JSON.stringify(request), makeHost(this, undefined, request.credentials));
       const page = adapter.searchPage(resultJson, (error) => toN8nError(this, error));
@@ -243,7 +248,7 @@ function listSearchMethods(nodeName, description) {
         paginationToken: paginationToken == null ? null : String(paginationToken),
         credentials: await credentialsOf(this, description),
         // A list may depend on another field (a product's editions).
-        parameters: this.getCurrentNodeParameters() ?? {},
+        parameters: currentParameters(this),
       });
       const resultJson = await runtime.search(JSON.stringify(request), makeHost(this, undefined, request.credentials));
       return adapter.searchPage(resultJson, (error) => toN8nError(this, error));

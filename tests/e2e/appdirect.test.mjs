@@ -642,6 +642,12 @@ test(
     const { execution: ex } = await runWebhookWorkflow('chain', 'appdirect-chain', { companyId: mock.data.companies[0].id, userId: mock.data.users[2].id });
     const sent = mock.requests.slice(from).filter((r) => r.path !== EVENTS_PATH);
     assert.equal(ex.status, 'success', `${JSON.stringify(ex.error?.message)}; requests: ${sent.map((r) => `${r.method} ${r.path} ${r.authFailure ?? 'ok'}`).join(', ')}`);
-    assert.equal(mock.tokenRequests().length, tokensBefore + 1, 'one new token');
+    // n8n renews on the 401 of whoever meets the revoked token first: the chain's first node, and maybe
+    // the active trigger's poll running meanwhile (each renewal is stored, so it is at most these two).
+    const renewed = mock.tokenRequests().length - tokensBefore;
+    assert.ok(renewed >= 1 && renewed <= 2, `new tokens: ${renewed}`);
+    // Each API request was refused at most once, and everything after a refusal went through.
+    const refused = sent.filter((r) => r.authFailure);
+    assert.ok(refused.length <= renewed, `refused: ${refused.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   },
 );
