@@ -40,13 +40,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { customType, ensureN8n, EXTENSIONS_DIR, freePort, N8N_MODULES, N8N_VERSION, n8nEnv, nodeClassPath } from './n8n-harness.mjs';
 import { dataOf, signUpOwner, sleep, spawnN8n, tail, waitForProductionWebhook } from './queue-harness.mjs';
 import { startMockAppDirect, APPDIRECT_CLIENT_ID, APPDIRECT_CLIENT_SECRET } from '../support/mock-appdirect.mjs';
+import { startSink } from '../support/sink.mjs';
 
 const START_TIMEOUT_MS = 90_000;
 const CALL_TIMEOUT_MS = 60_000;
@@ -91,39 +91,6 @@ async function eventually(check, ms, every = 200) {
   return value;
 }
 
-/** A loopback HTTP sink: every request's JSON body, in arrival order. */
-async function startSink() {
-  const received = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      received.push({ method: req.method, path: req.url, body, time: Date.now() });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A headless `n8n start` (regular mode, sqlite), ready once its REST API answers. */
 async function startN8n() {

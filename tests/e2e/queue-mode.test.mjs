@@ -58,7 +58,7 @@ import { startPostgres } from '../support/postgres.mjs';
 import { startPacedServer, articleIds, PACED_TOKEN } from '../support/paced-server.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 import { startMockAppDirect } from '../support/mock-appdirect.mjs';
-import http from 'node:http';
+import { startSink } from '../support/sink.mjs';
 
 const CALLS = 100;
 const LATENCY_MS = 100;
@@ -182,38 +182,6 @@ async function executionsOfWorkflow() {
 }
 
 
-/** A loopback HTTP sink: every request's JSON body, in arrival order. */
-async function startSink() {
-  const received = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      let body;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = null;
-      }
-      received.push({ method: req.method, path: req.url, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 function appDirectWorkflows(credential) {
   const credentials = { appDirectOAuth2Api: { id: credential.id, name: credential.name } };
