@@ -9,6 +9,11 @@
 //! Kept: current (non-deprecated) operations, their path/query/header parameters, JSON request bodies
 //! (each `oneOf`/`anyOf` branch as a variant), the answer's kind, pagination, and every schema those
 //! reach — flattened (`allOf` merged, `$ref` shared) to what validation and the n8n form need.
+//!
+//! Named here too, so the module carries names, not the rules that make them: each operation's name
+//! (disambiguated among all of the node's), each resource's, each form field's label and each
+//! option's, by the rules of `src/openapi/names.rs`, mended by the vendor's tables in
+//! `nodes/<vendor>/names.rs` (plain `const` slices of string literals, which [`name_tables`] reads).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +21,15 @@ use std::{env, fs};
 
 use serde_json::Value;
 
-/// The naming rules the crate uses too (field labels), for the body variants' option names.
+/// The naming rules (the crate's tests check them natively).
 #[allow(dead_code)]
 #[path = "src/openapi/names.rs"]
 mod names;
+
+/// The query parameters the paginator owns (`src/openapi/form.rs` leaves them out of the form).
+const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
+/// Names the form itself uses; a spec field with one of these names is renamed (as in `form.rs`).
+const RESERVED: [&str; 6] = ["resource", "operation", "returnAll", "limit", "bodyVariant", "additionalFields"];
 
 /// In the order of `Method` in src/openapi/tables.rs.
 const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
@@ -42,7 +52,8 @@ fn main() {
         let name = folder.file_name().and_then(|n| n.to_str()).expect("folder name is UTF-8");
         // Without the `describe` feature (the package's wasm module) help texts stay out of the tables.
         let help = env::var_os("CARGO_FEATURE_DESCRIBE").is_some();
-        let tables = generate(&documents, help);
+        let (overrides, hand_written) = name_tables(&folder);
+        let tables = generate(&documents, help, &overrides, hand_written);
         let compressed = miniz_oxide::deflate::compress_to_vec(&tables, 10);
         fs::write(out_dir.join(format!("{name}_openapi.bin")), compressed).expect("OUT_DIR is writable");
     }
@@ -113,7 +124,12 @@ fn apply(documents: &mut [(String, Value)], edit: &Value) {
     }
 }
 
-fn generate(documents: &[(String, Value)], help: bool) -> Vec<u8> {
+fn generate(
+    documents: &[(String, Value)],
+    help: bool,
+    overrides: &names::Overrides,
+    hand_written: &[(&str, &str)],
+) -> Vec<u8> {
     let mut generator = Generator {
         doc: &documents[0].1,
         file: &documents[0].0,
@@ -132,6 +148,7 @@ fn generate(documents: &[(String, Value)], help: bool) -> Vec<u8> {
     // stable sort: equal summaries keep the spec's order); `openapi::resources` then orders each
     // resource's operations by the names it makes of the summaries.
     operations.sort_by(|a, b| (&a.tag, &a.summary).cmp(&(&b.tag, &b.summary)));
+    name_operations(&mut operations, &generator.schemas, overrides, hand_written);
     // Layout (must match src/openapi/tables.rs): strings, schemas, operations.
     let mut strings = Strings::default();
     let mut body = Writer::default();
@@ -258,6 +275,16 @@ impl SchemaRec {
         strings.put(out, &self.format);
         strings.put(out, &self.description);
         strings.put_all(out, &self.enumeration);
+        // What each value's option shows: a string's label, any other value's JSON text.
+        let labels: Vec<String> = self
+            .enumeration
+            .iter()
+            .map(|text| match serde_json::from_str::<Value>(text) {
+                Ok(Value::String(value)) => names::label(&value),
+                _ => text.clone(),
+            })
+            .collect();
+        strings.put_all(out, &labels);
         out.flag(self.nullable);
         out.f64_option(self.minimum);
         out.f64_option(self.maximum);
@@ -307,6 +334,11 @@ struct OperationRec {
     tag: String,
     summary: String,
     description: String,
+    /// What the operation is called (see [`name_operations`]), and its resource.
+    name: String,
+    resource: String,
+    /// The form's fields in its order: each one's name in the form and its label.
+    fields: Vec<(String, String)>,
     method: u8,
     path: String,
     public: bool,
@@ -346,7 +378,7 @@ impl PagingRec {
 
 impl OperationRec {
     fn write(&self, out: &mut Writer, strings: &mut Strings) {
-        for text in [&self.id, &self.tag, &self.summary, &self.description] {
+        for text in [&self.id, &self.tag, &self.summary, &self.description, &self.name, &self.resource] {
             strings.put(out, text);
         }
         out.bytes.push(self.method);
@@ -373,6 +405,11 @@ impl OperationRec {
                     out.uint(variant.schema);
                 }
             }
+        }
+        out.uint(self.fields.len());
+        for (name, label) in &self.fields {
+            strings.put(out, name);
+            strings.put(out, label);
         }
         out.bytes.push(self.answer);
         strings.put(out, &self.mime);
@@ -448,6 +485,9 @@ impl<'a> Generator<'a> {
             tag: operation["tags"][0].as_str().unwrap_or("Misc").to_string(),
             summary: text(&operation["summary"]).trim_end_matches('.').to_string(),
             description: self.help_text(&operation["description"]),
+            name: String::new(),
+            resource: String::new(),
+            fields: Vec::new(),
             method,
             // A `#fragment` only tells apart operations the vendor serves on one path (selected by the
             // body); it is never sent.
@@ -838,4 +878,255 @@ fn stored_words(name: &str) -> String {
 
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("").trim()
+}
+
+/// The vendor's naming tables, `nodes/<vendor>/names.rs` (none if it has no such file): `WORDS`,
+/// `OPERATIONS`, `RESOURCES` and `VARIANTS` as [`names::Overrides`] holds them, and `HAND_WRITTEN`,
+/// the (operationId, name) of each operation the node writes by hand in place of the generated one.
+/// Read as text: each is a `const NAME: … = &[…];` of string literals or tuples of them (the rest
+/// of the file, its tests, is skipped).
+fn name_tables(folder: &Path) -> (names::Overrides, &'static [(&'static str, &'static str)]) {
+    let path = folder.join("names.rs");
+    if !path.is_file() {
+        return (names::Overrides::NONE, &[]);
+    }
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let consts = rust_consts(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let table = |name: &str, arity: usize| -> Vec<Vec<&'static str>> {
+        let rows = consts.iter().find(|(key, _)| key == name).map_or(&[][..], |(_, rows)| rows);
+        rows.iter()
+            .map(|row| {
+                assert_eq!(row.len(), arity, "{}: {name} has an entry of {} strings", path.display(), row.len());
+                row.iter().map(|s| &*Box::leak(s.clone().into_boxed_str())).collect()
+            })
+            .collect()
+    };
+    let leak = |rows: Vec<Vec<&'static str>>, make: fn(&[&'static str]) -> (&'static str, &'static str)| {
+        &*Box::leak(rows.iter().map(|row| make(row)).collect::<Vec<_>>().into_boxed_slice())
+    };
+    let pair = |row: &[&'static str]| (row[0], row[1]);
+    let overrides = names::Overrides {
+        words: Box::leak(table("WORDS", 1).into_iter().map(|row| row[0]).collect::<Vec<_>>().into_boxed_slice()),
+        operations: leak(table("OPERATIONS", 2), pair),
+        resources: leak(table("RESOURCES", 2), pair),
+        variants: Box::leak(
+            table("VARIANTS", 3).into_iter().map(|row| (row[0], row[1], row[2])).collect::<Vec<_>>().into_boxed_slice(),
+        ),
+    };
+    (overrides, leak(table("HAND_WRITTEN", 2), pair))
+}
+
+/// A table's rows: a bare string is a row of one.
+type Rows = Vec<Vec<String>>;
+
+/// The `const` items of a Rust file whose values are `&[…]` of string literals or of tuples of them:
+/// each one's name and rows.
+fn rust_consts(text: &str) -> Result<Vec<(String, Rows)>, String> {
+    #[derive(Debug, PartialEq)]
+    enum Token {
+        Word(String),
+        Text(String),
+        Punct(char),
+    }
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {}
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut value = String::new();
+                loop {
+                    match chars.next().ok_or("an unterminated string")? {
+                        '"' => break,
+                        '\\' => match chars.next().ok_or("an unterminated string")? {
+                            '"' => value.push('"'),
+                            '\\' => value.push('\\'),
+                            '\'' => value.push('\''),
+                            'n' => value.push('\n'),
+                            other => return Err(format!("the string escape \\{other} (only \\\" \\\\ \\' \\n)")),
+                        },
+                        c => value.push(c),
+                    }
+                }
+                tokens.push(Token::Text(value));
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut word = c.to_string();
+                while let Some(&c) = chars.peek().filter(|c| c.is_alphanumeric() || **c == '_') {
+                    word.push(c);
+                    chars.next();
+                }
+                tokens.push(Token::Word(word));
+            }
+            c => tokens.push(Token::Punct(c)),
+        }
+    }
+    // Only the file's own items: a `const` inside braces (its tests) is not a table.
+    let mut consts = Vec::new();
+    let (mut at, mut depth) = (0, 0usize);
+    while at < tokens.len() {
+        match &tokens[at] {
+            Token::Punct('{') => depth += 1,
+            Token::Punct('}') => depth = depth.checked_sub(1).ok_or("unbalanced braces")?,
+            _ => {}
+        }
+        if depth > 0 || tokens[at] != Token::Word("const".into()) {
+            at += 1;
+            continue;
+        }
+        let Some(Token::Word(name)) = tokens.get(at + 1) else { return Err("a const without a name".into()) };
+        let start = at + tokens[at..].iter().position(|t| *t == Token::Punct('=')).ok_or("a const without =")?;
+        let mut rows = Vec::new();
+        let mut row: Option<Vec<String>> = None;
+        at = start + 1;
+        for expected in ['&', '['] {
+            if tokens.get(at) != Some(&Token::Punct(expected)) {
+                return Err(format!("const {name}: not a &[…] of string literals"));
+            }
+            at += 1;
+        }
+        loop {
+            match (tokens.get(at), row.as_mut()) {
+                (Some(Token::Text(text)), Some(row)) => row.push(text.clone()),
+                (Some(Token::Text(text)), None) => rows.push(vec![text.clone()]),
+                (Some(Token::Punct('(')), None) => row = Some(Vec::new()),
+                (Some(Token::Punct(')')), Some(_)) => rows.extend(row.take()),
+                (Some(Token::Punct(',')), _) => {}
+                (Some(Token::Punct(']')), None) => break,
+                (other, _) => return Err(format!("const {name}: {other:?} in a table of string literals")),
+            }
+            at += 1;
+        }
+        consts.push((name.clone(), rows));
+        at += 1;
+    }
+    Ok(consts)
+}
+
+/// Names every operation as `openapi::resources` shows it, from its summary by the rules of
+/// [`names`], or as the vendor's overrides or its hand-written operation say; tells apart the
+/// names the node's operations still share; names the resources (from the tags), the body variants'
+/// options and the form's fields.
+fn name_operations(
+    operations: &mut [OperationRec],
+    schemas: &[SchemaRec],
+    overrides: &names::Overrides,
+    hand_written: &[(&str, &str)],
+) {
+    let mut fixed = Vec::with_capacity(operations.len());
+    for operation in operations.iter_mut() {
+        let given = hand_written
+            .iter()
+            .find(|(id, _)| *id == operation.id)
+            .map(|(_, name)| *name)
+            .or_else(|| overrides.operation(&operation.id));
+        operation.name = given.map_or_else(|| names::operation_name(&operation.summary, overrides.words), String::from);
+        fixed.push(given.is_some());
+        operation.resource = overrides
+            .resource(&operation.tag)
+            .map_or_else(|| names::resource_name(&operation.tag, overrides.words), String::from);
+        for variant in operation.body.iter_mut().flat_map(|body| &mut body.variants) {
+            if let Some(shown) = overrides.variant(&operation.id, &variant.label) {
+                assert_ne!(
+                    variant.title, shown,
+                    "variant override for {}/{}: the rules make it already",
+                    operation.id, variant.label
+                );
+                variant.title = shown.to_string();
+            }
+            if variant.title.is_empty() {
+                variant.title = variant.label.clone();
+            }
+        }
+        operation.fields =
+            form_fields(operation, schemas).into_iter().map(|name| (name.clone(), names::label(&name))).collect();
+    }
+    let mut named: Vec<names::Named> = operations
+        .iter()
+        .zip(&fixed)
+        .map(|(operation, fixed)| names::Named {
+            id: &operation.id,
+            path: &operation.path,
+            public: operation.public,
+            name: operation.name.clone(),
+            fixed: *fixed,
+        })
+        .collect();
+    names::disambiguate(&mut named);
+    let unique: Vec<String> = named.into_iter().map(|named| named.name).collect();
+    for (operation, name) in operations.iter_mut().zip(unique) {
+        operation.name = name;
+    }
+}
+
+/// Where a form field goes, as `src/openapi/form.rs` has it: a parameter (0 path, 1 query, 2 header),
+/// or a field of body variant `n`.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Param(u8),
+    Body(usize),
+}
+
+/// The names of the operation's form fields, in the order `src/openapi/form.rs` builds its fields
+/// (which reads them from the tables in this order): the parameters but those the paginator owns,
+/// then each body variant's top-level fields (or `body`, a whole body that is no object), a name
+/// that clashes with the form's own or another field's at the same level prefixed with its place.
+fn form_fields(operation: &OperationRec, schemas: &[SchemaRec]) -> Vec<String> {
+    let mut fields: Vec<(String, Place, bool)> = Vec::new();
+    for param in &operation.params {
+        if operation.paging.kind != 0 && param.location == 1 && PAGING_PARAMS.contains(&param.name.as_str()) {
+            continue;
+        }
+        fields.push((param.name.clone(), Place::Param(param.location), param.required));
+    }
+    if let Some(body) = &operation.body {
+        for (index, variant) in body.variants.iter().enumerate() {
+            let schema = &schemas[variant.schema];
+            if schema.kind != 6 || schema.properties.is_empty() {
+                fields.push(("body".into(), Place::Body(index), body.required));
+                continue;
+            }
+            for (name, _) in &schema.properties {
+                fields.push((name.clone(), Place::Body(index), schema.required.contains(name)));
+            }
+        }
+    }
+    let variant_of = |place: Place| match place {
+        Place::Body(v) => Some(v),
+        Place::Param(_) => None,
+    };
+    for i in 0..fields.len() {
+        let (name, place, required) = &fields[i];
+        let taken = RESERVED.contains(&name.as_str())
+            || fields[..i].iter().any(|(other, other_place, other_required)| {
+                other == name
+                    && other_required == required
+                    && (variant_of(*other_place) == variant_of(*place)
+                        || variant_of(*other_place).is_none()
+                        || variant_of(*place).is_none())
+            });
+        if taken {
+            let prefix = match place {
+                Place::Param(0) => "path",
+                Place::Param(1) => "query",
+                Place::Param(_) => "header",
+                Place::Body(_) => "body",
+            };
+            let mut chars = name.chars();
+            let capitalized: String = chars
+                .next()
+                .map(|c| std::iter::once(c.to_ascii_uppercase()).chain(chars).collect())
+                .unwrap_or_default();
+            fields[i].0 = format!("{prefix}{capitalized}");
+        }
+    }
+    fields.into_iter().map(|(name, _, _)| name).collect()
 }

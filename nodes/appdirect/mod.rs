@@ -18,7 +18,7 @@ fn spec() -> crate::openapi::tables::Tables {
 }
 
 pub fn node() -> Node {
-    let mut resources = crate::openapi::resources(spec(), vec![], &PICKERS, &names::OVERRIDES);
+    let mut resources = crate::openapi::resources(spec(), vec![], &PICKERS);
     usage::refine(&mut resources);
     resources.push(Resource { value: "GraphQL", name: "GraphQL", operations: vec![graphql::execute()] });
     Node {

@@ -26,7 +26,6 @@ pub fn node() -> Node {
             spec(),
             vec![marketplace::order_extension(), article::list(), article::get()],
             &PICKERS,
-            &names::OVERRIDES,
         ),
         vendor_error,
         polling: None,

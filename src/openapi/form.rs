@@ -6,7 +6,6 @@
 
 use serde_json::{json, Map, Value};
 
-use super::names::{label, Overrides};
 use super::schema::validate;
 use super::spec::{Answer, Kind, Location, OpSpec, Schema, SchemaId};
 use crate::describe::{Choice, Property};
@@ -20,8 +19,8 @@ use crate::params::Params;
 const PAGE_SIZE: u64 = 100;
 const VARIANT: &str = "bodyVariant";
 const OPTIONAL: &str = "additionalFields";
-/// Names the form itself uses; a spec field with one of these names is renamed.
-const RESERVED: [&str; 6] = ["resource", "operation", "returnAll", "limit", VARIANT, OPTIONAL];
+/// The query parameters the paginator owns (`build.rs` leaves them out of the fields it names).
+const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Place {
@@ -36,8 +35,10 @@ enum Place {
 
 #[derive(Debug)]
 struct Field {
-    /// Name in the n8n form.
-    name: String,
+    /// Name in the n8n form (`build.rs` renames a spec field whose name the form or another field
+    /// at the same level has, by prefixing where it goes).
+    name: &'static str,
+    label: &'static str,
     /// Name on the wire.
     wire: &'static str,
     place: Place,
@@ -57,20 +58,14 @@ struct Form {
     fields: Vec<Field>,
     /// Each body variant's option value (what saved workflows hold) and what the option shows.
     variants: Vec<&'static str>,
-    variant_names: Vec<String>,
+    variant_names: Vec<&'static str>,
 }
 
-/// The operation for `spec`, whose schema ids index `schemas`, named by `name` (see
-/// `super::names`); `overrides` may name its body variants.
-pub fn operation(
-    spec: &'static OpSpec,
-    schemas: &'static [Schema],
-    pickers: Pickers,
-    name: &str,
-    overrides: &Overrides,
-) -> Operation {
-    let form = Form::new(spec, schemas, pickers, overrides);
+/// The operation for `spec`, whose schema ids index `schemas`, with the names `build.rs` gave it.
+pub fn operation(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Operation {
+    let form = Form::new(spec, schemas, pickers);
     let properties = form.properties();
+    let name = spec.name;
     let mut operation = Operation::new(spec.id, name, name, move |input| form.prepare(input)).fields(properties);
     operation.description = spec.description.to_string();
     operation.public = spec.public;
@@ -78,13 +73,15 @@ pub fn operation(
 }
 
 impl Form {
-    fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers, overrides: &Overrides) -> Self {
+    fn new(spec: &'static OpSpec, schemas: &'static [Schema], pickers: Pickers) -> Self {
         let mut fields: Vec<Field> = Vec::new();
+        // The form names and labels, in the order the fields are built here.
+        let mut names = spec.fields.iter();
+        let mut named = || *names.next().expect("build.rs names every form field");
         // The paginator owns the position and size; a second way to say the position (`page` beside
         // `skip`) would only fight it.
-        let paging_params = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
         for param in spec.params {
-            if spec.paging.is_some() && param.location == Location::Query && paging_params.contains(&param.name) {
+            if spec.paging.is_some() && param.location == Location::Query && PAGING_PARAMS.contains(&param.name) {
                 continue;
             }
             let place = match param.location {
@@ -92,8 +89,10 @@ impl Form {
                 Location::Query => Place::Query,
                 Location::Header => Place::Header,
             };
+            let (name, label) = named();
             fields.push(Field {
-                name: param.name.to_string(),
+                name,
+                label,
                 wire: param.name,
                 place,
                 required: param.required,
@@ -106,12 +105,13 @@ impl Form {
         if let Some(body) = &spec.body {
             for (index, variant) in body.variants.iter().enumerate() {
                 variants.push(variant.label);
-                let shown = overrides.variant(spec.id, variant.label).unwrap_or(variant.title);
-                variant_names.push(if shown.is_empty() { variant.label.to_string() } else { shown.to_string() });
+                variant_names.push(variant.title);
                 let schema = &schemas[variant.schema as usize];
                 if schema.kind != Kind::Object || schema.properties.is_empty() {
+                    let (name, label) = named();
                     fields.push(Field {
-                        name: "body".into(),
+                        name,
+                        label,
                         wire: "",
                         place: Place::WholeBody(index),
                         required: body.required,
@@ -120,19 +120,21 @@ impl Form {
                     });
                     continue;
                 }
-                for (name, id) in schema.properties {
+                for (wire, id) in schema.properties {
+                    let (name, label) = named();
                     fields.push(Field {
-                        name: name.to_string(),
-                        wire: name,
+                        name,
+                        label,
+                        wire,
                         place: Place::Body(index),
-                        required: schema.required.contains(name),
+                        required: schema.required.contains(wire),
                         schema: *id,
                         description: schemas[*id as usize].description,
                     });
                 }
             }
         }
-        rename_clashes(&mut fields);
+        assert!(names.next().is_none(), "build.rs names the form's fields");
         Form { spec, schemas, pickers, fields, variants, variant_names }
     }
 
@@ -156,7 +158,7 @@ impl Form {
         }
         if self.variants.len() > 1 {
             let choices =
-                self.variants.iter().zip(&self.variant_names).map(|(value, name)| Choice::new(name, *value)).collect();
+                self.variants.iter().zip(&self.variant_names).map(|(value, name)| Choice::new(*name, *value)).collect();
             properties.push(
                 Property::options(VARIANT, "Body Variant", choices).describe("Which form of the request body to send"),
             );
@@ -193,9 +195,9 @@ impl Form {
 
     fn property(&self, field: &Field) -> Property {
         let schema = self.schema(field.schema);
-        let label = label(&field.name);
+        let (name, label) = (field.name, field.label);
         if self.is_file(field) {
-            return Property::string(&field.name, &format!("{label} (Input Binary Field)"))
+            return Property::string(name, &format!("{label} (Input Binary Field)"))
                 .default_value(BINARY_DEFAULT)
                 .describe("The input item's binary property holding the file to send");
         }
@@ -209,15 +211,15 @@ impl Form {
                 Some(search) => {
                     let example =
                         if schema.kind == Kind::String { "00000000-0000-0000-0000-000000000000" } else { "12345" };
-                    Property::locator(&field.name, &label, search, example)
+                    Property::locator(name, label, search, example)
                 }
-                None => Property::string(&field.name, &label),
+                None => Property::string(name, label),
             },
-            _ if !schema.one_of.is_empty() => Property::json(&field.name, &label, ""),
-            Kind::String if !schema.enumeration.is_empty() => Property::options(&field.name, &label, choices(schema)),
-            Kind::String => Property::string(&field.name, &label),
+            _ if !schema.one_of.is_empty() => Property::json(name, label, ""),
+            Kind::String if !schema.enumeration.is_empty() => Property::options(name, label, choices(schema)),
+            Kind::String => Property::string(name, label),
             Kind::Integer | Kind::Number => {
-                let mut property = Property::number(&field.name, &label, schema.minimum.unwrap_or(0.0).max(0.0));
+                let mut property = Property::number(name, label, schema.minimum.unwrap_or(0.0).max(0.0));
                 if let Some(min) = schema.minimum {
                     property = property.type_option("minValue", min);
                 }
@@ -229,17 +231,17 @@ impl Form {
                 }
                 property
             }
-            Kind::Boolean => Property::boolean(&field.name, &label, false),
+            Kind::Boolean => Property::boolean(name, label, false),
             Kind::Array => match schema.items.map(|id| self.schema(id)) {
                 Some(items) if items.kind == Kind::String && !items.enumeration.is_empty() => {
-                    Property::multi_options(&field.name, &label, choices(items))
+                    Property::multi_options(name, label, choices(items))
                 }
                 Some(items) if items.kind == Kind::String && items.one_of.is_empty() => {
-                    Property::string_list(&field.name, &label, &format!("Add {label}"))
+                    Property::string_list(name, label, &format!("Add {label}"))
                 }
-                _ => Property::json(&field.name, &label, "[]"),
+                _ => Property::json(name, label, "[]"),
             },
-            Kind::Object | Kind::Any => Property::json(&field.name, &label, if field.required { "{}" } else { "" }),
+            Kind::Object | Kind::Any => Property::json(name, label, if field.required { "{}" } else { "" }),
         };
         let mut property = property;
         if schema.format == "uuid" {
@@ -279,18 +281,18 @@ impl Form {
             }
             let Some(value) = self.read(source, field)? else {
                 if field.required {
-                    return Err(source.invalid(&field.name, "is required"));
+                    return Err(source.invalid(field.name, "is required"));
                 }
                 continue;
             };
             if let Err(problem) = validate(&value, field.schema, self.schemas) {
-                return Err(source.invalid(&field.name, problem));
+                return Err(source.invalid(field.name, problem));
             }
             match field.place {
                 Place::Path => {
                     request = request
                         .path_param(field.wire, &query_text(&value))
-                        .map_err(|_| source.invalid(&field.name, "must not be \".\" or \"..\""))?;
+                        .map_err(|_| source.invalid(field.name, "must not be \".\" or \"..\""))?;
                 }
                 Place::Query => match &value {
                     Value::Array(items) => {
@@ -368,7 +370,7 @@ impl Form {
     /// The value of `field` as JSON, in the shape its form property gives it.
     fn read(&self, params: &Params, field: &Field) -> Result<Option<Value>, NodeError> {
         let schema = self.schema(field.schema);
-        let name = field.name.as_str();
+        let name = field.name;
         if !schema.one_of.is_empty() {
             return params.json(name);
         }
@@ -394,41 +396,12 @@ impl Form {
     }
 }
 
-/// Spec field names that collide with the form's own, or with another field shown at the same
-/// level, get a prefix naming where they go.
-fn rename_clashes(fields: &mut [Field]) {
-    for i in 0..fields.len() {
-        let taken = |name: &str, fields: &[Field]| {
-            RESERVED.contains(&name)
-                || fields[..i].iter().any(|other| {
-                    other.name == name
-                        && other.required == fields[i].required
-                        && (Form::variant_of(other.place) == Form::variant_of(fields[i].place)
-                            || Form::variant_of(other.place).is_none()
-                            || Form::variant_of(fields[i].place).is_none())
-                })
-        };
-        if taken(&fields[i].name, fields) {
-            let prefix = match fields[i].place {
-                Place::Path => "path",
-                Place::Query => "query",
-                Place::Header => "header",
-                Place::Body(_) | Place::WholeBody(_) => "body",
-            };
-            fields[i].name = format!("{prefix}{}", capitalized(&fields[i].name));
-        }
-    }
-}
-
 fn choices(schema: &Schema) -> Vec<Choice> {
     schema
         .enumeration
         .iter()
-        .map(|text| {
-            let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-            let label = value.as_str().map_or_else(|| text.to_string(), label);
-            Choice::new(label, value)
-        })
+        .zip(schema.labels)
+        .map(|(text, label)| Choice::new(*label, serde_json::from_str::<Value>(text).unwrap_or(Value::Null)))
         .collect()
 }
 
@@ -462,7 +435,7 @@ const BINARY_DEFAULT: &str = "data";
 /// is sent; its contents are read only when the request goes (see `run`). A required file field left
 /// unset names `data`, as its form default does.
 fn file_property(params: &Params, field: &Field, binary: &Map<String, Value>) -> Result<Option<String>, NodeError> {
-    let property = match params.text(&field.name)? {
+    let property = match params.text(field.name)? {
         Some(property) => property,
         None if field.required => BINARY_DEFAULT.to_string(),
         None => return Ok(None),
@@ -476,10 +449,5 @@ fn file_property(params: &Params, field: &Field, binary: &Map<String, Value>) ->
         let names: Vec<&str> = binary.keys().map(String::as_str).collect();
         format!("names the binary property \"{property}\", which the input item lacks (it has: {})", names.join(", "))
     };
-    Err(params.invalid(&field.name, problem))
-}
-
-fn capitalized(name: &str) -> String {
-    let mut chars = name.chars();
-    chars.next().map(|c| std::iter::once(c.to_ascii_uppercase()).chain(chars).collect()).unwrap_or_default()
+    Err(params.invalid(field.name, problem))
 }

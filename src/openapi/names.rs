@@ -13,8 +13,10 @@
 //! What the rules cannot mend (vendor typos, summaries that are no verb phrase, names still too long)
 //! goes into the node's [`Overrides`] (`nodes/<vendor>/names.rs`), each entry with its reason.
 //!
-//! `build.rs` includes this file as well (for body-variant labels), so it uses nothing of the crate
-//! (its tests are in `names_tests.rs`), and, as all of the runtime, names no marketplace.
+//! `build.rs` includes this file and names every generated operation, resource, field and option by
+//! it, so the spec tables carry the names and the module none of this; the crate compiles it only
+//! for its tests (`names_tests.rs`). So it uses nothing of the crate and, as all of `src/`, names
+//! no marketplace.
 
 /// Written as here wherever they occur, in any casing (`Id`, `id` → `ID`).
 const ACRONYMS: [&str; 46] = [
@@ -55,8 +57,9 @@ pub fn is_verb(word: &str) -> bool {
 const GET_SYNONYMS: [&str; 9] =
     ["return", "returns", "retrieve", "retrieves", "read", "reads", "fetch", "fetches", "getting"];
 
-/// A node's mends of what the rules make of its spec. Every entry says why in a comment beside it;
-/// the registry tests fail on an entry whose operation is gone or that the rules now produce anyway.
+/// A node's mends of what the rules make of its spec (`build.rs` reads them from the `const`s of
+/// `nodes/<vendor>/names.rs`). Every entry says why in a comment beside it; the tests fail on an
+/// entry whose operation is gone or that the rules now produce anyway.
 pub struct Overrides {
     /// The vendor's product names, kept as written like [`PROPER`]'s.
     pub words: &'static [&'static str],

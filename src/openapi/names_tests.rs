@@ -139,8 +139,10 @@ fn duplicates_are_told_apart_by_scope() {
     assert_eq!(operations[1].name, "List currently active models (bar)");
 }
 
-/// Checks a node's overrides against its spec: every entry names an operation, tag or variant the
-/// spec has, and says something the rules do not already make of it.
+/// Checks a node's overrides against its spec tables: every entry names an operation, tag or variant
+/// the spec has, says something the rules do not already make of it (for a variant, whose rule
+/// `build.rs` alone applies, the build checks that) and is what the tables (`build.rs`) show; and the
+/// tables' other names and labels are the rules'.
 pub(crate) fn check_overrides(tables: super::tables::Tables, overrides: &Overrides) {
     let operations = tables.operations;
     for (id, name) in overrides.operations {
@@ -152,10 +154,14 @@ pub(crate) fn check_overrides(tables: super::tables::Tables, overrides: &Overrid
             *name,
             "override for {id}: the rules make it already"
         );
+        assert_eq!(overrides.operation(id), Some(*name));
+        assert_eq!(spec.name, *name, "override for {id}: the tables name it so");
     }
     for (tag, name) in overrides.resources {
         assert!(operations.iter().any(|o| o.tag == *tag), "override for tag {tag}: no such tag");
         assert_ne!(resource_name(tag, overrides.words), *name, "override for tag {tag}: the rules make it already");
+        assert_eq!(overrides.resource(tag), Some(*name));
+        assert!(operations.iter().filter(|o| o.tag == *tag).all(|o| o.resource == *name), "tag {tag}: the tables");
     }
     for (id, value, name) in overrides.variants {
         let spec = operations.iter().find(|o| o.id == *id).unwrap_or_else(|| panic!("variant override: no {id}"));
@@ -163,7 +169,31 @@ pub(crate) fn check_overrides(tables: super::tables::Tables, overrides: &Overrid
         let Some(variant) = variants.iter().find(|v| v.label == *value) else {
             panic!("variant override for {id}: no variant {value}")
         };
-        assert_ne!(variant.title, *name, "variant override for {id}/{value}: the rules make it already");
+        assert_eq!(overrides.variant(id, value), Some(*name));
+        assert_eq!(variant.title, *name, "variant override for {id}/{value}: the tables show it");
+    }
+    for spec in operations {
+        for (name, shown) in spec.fields {
+            assert_eq!(label(name), *shown, "{}: the label of {name}", spec.id);
+        }
+        if overrides.resource(spec.tag).is_none() {
+            assert_eq!(spec.resource, resource_name(spec.tag, overrides.words), "{}'s resource", spec.id);
+        }
+    }
+    for schema in tables.schemas {
+        for (text, shown) in schema.enumeration.iter().zip(schema.labels) {
+            let expected = serde_json::from_str::<Value>(text).ok().and_then(|v| v.as_str().map(label));
+            assert_eq!(expected.as_deref().unwrap_or(text), *shown, "the option of {text}");
+        }
+    }
+}
+
+/// Checks the names a node's `names.rs` gives `build.rs` for its hand-written operations (so it tells
+/// the generated ones apart from them) against the operations' own.
+pub(crate) fn check_hand_written(node: &crate::node::Node, hand_written: &[(&str, &str)]) {
+    for (id, name) in hand_written {
+        let operation = node.resources.iter().flat_map(|r| &r.operations).find(|o| o.value == *id);
+        assert_eq!(operation.map(|o| o.name.as_str()), Some(*name), "hand-written operation {id}");
     }
 }
 

@@ -158,6 +158,7 @@ mod tests {
             format: "",
             description: "",
             enumeration: &[],
+            labels: &[],
             nullable: false,
             minimum: None,
             maximum: None,

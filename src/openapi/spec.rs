@@ -25,6 +25,8 @@ pub struct Schema {
     pub description: &'static str,
     /// Allowed values, each as JSON text.
     pub enumeration: &'static [&'static str],
+    /// What each of `enumeration` shows as an option (a string value's label, else its JSON text).
+    pub labels: &'static [&'static str],
     pub nullable: bool,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
@@ -63,7 +65,7 @@ pub struct ParamSpec {
 pub struct Variant {
     /// The option's value (saved workflows hold it).
     pub label: &'static str,
-    /// What the option shows.
+    /// What the option shows (for a body without variants, empty).
     pub title: &'static str,
     pub schema: SchemaId,
 }
@@ -95,12 +97,19 @@ pub struct OpSpec {
     pub tag: &'static str,
     pub summary: &'static str,
     pub description: &'static str,
+    /// What the operation is called: unique within the node (`build.rs` names it).
+    pub name: &'static str,
+    /// What its resource (its tag) is called.
+    pub resource: &'static str,
     pub method: Method,
     pub path: &'static str,
     /// Needs no credential (`security: []`).
     pub public: bool,
     pub params: &'static [ParamSpec],
     pub body: Option<BodySpec>,
+    /// The form's fields in the order `form` builds them (parameters, then each body variant's
+    /// fields): each one's name in the form and its label.
+    pub fields: &'static [(&'static str, &'static str)],
     pub answer: Answer,
     /// How the list pages, when it does (its page size is the form's choice): offers Return All / Limit.
     pub paging: Option<crate::paging::Pages>,

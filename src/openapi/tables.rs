@@ -100,6 +100,7 @@ impl Reader {
         let format = self.str();
         let description = self.str();
         let enumeration = self.strs();
+        let labels = self.strs();
         let nullable = self.flag();
         let minimum = self.f64_option();
         let maximum = self.f64_option();
@@ -116,6 +117,7 @@ impl Reader {
             format,
             description,
             enumeration,
+            labels,
             nullable,
             minimum,
             maximum,
@@ -134,6 +136,7 @@ impl Reader {
 
     fn operation(&mut self) -> OpSpec {
         let (id, tag, summary, description) = (self.str(), self.str(), self.str(), self.str());
+        let (name, resource) = (self.str(), self.str());
         let method =
             [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Head][self.byte() as usize];
         let path = self.str();
@@ -154,6 +157,7 @@ impl Reader {
                 (0..self.uint()).map(|_| Variant { label: self.str(), title: self.str(), schema: self.id() }).collect(),
             ),
         });
+        let fields = (0..self.uint()).map(|_| (self.str(), self.str())).collect();
         let kind = self.byte();
         let mime = self.str();
         let answer = match kind {
@@ -164,7 +168,22 @@ impl Reader {
             _ => Answer::Empty,
         };
         let paging = self.paging();
-        OpSpec { id, tag, summary, description, method, path, public, params: leak(params), body, answer, paging }
+        OpSpec {
+            id,
+            tag,
+            summary,
+            description,
+            name,
+            resource,
+            method,
+            path,
+            public,
+            params: leak(params),
+            body,
+            fields: leak(fields),
+            answer,
+            paging,
+        }
     }
 
     fn paging(&mut self) -> Option<Pages> {

@@ -290,17 +290,6 @@ export const ORDER_PATH = `/v2/extensions/${EXT}/order`;
 
 // ---- looking at what arrived ----------------------------------------------------------------------
 
-/** Splits requests (in arrival order) into groups wherever `gapMs` passed without an arrival. */
-export function groupsByGap(requests, gapMs) {
-  const groups = [];
-  let last = -Infinity;
-  for (const r of [...requests].sort((a, b) => a.arrival - b.arrival)) {
-    if (r.arrival - last > gapMs) groups.push([]);
-    groups[groups.length - 1].push(r);
-    last = r.arrival;
-  }
-  return groups;
-}
 
 /** Per key (e.g. customer id): { all: n requests, ok: n answered 2xx, status: [statuses] }. */
 export function countBy(requests, keyOf) {
