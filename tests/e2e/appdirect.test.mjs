@@ -63,7 +63,8 @@ const EVENTS_PATH = '/api/channel/v1/events';
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const RIGHT_CLIENT = basic(APPDIRECT_CLIENT_ID, APPDIRECT_CLIENT_SECRET);
 // n8n serialises an execution's data with `flatted` (the editor parses it the same way)
-const { parse: parseFlatted } = createRequire(path.join(N8N_MODULES, 'n8n', 'package.json'))('flatted');
+/** n8n's own `flatted` (how it stores execution data), loaded once n8n is installed (`ensureN8n`). */
+const parseFlatted = (text) => createRequire(path.join(N8N_MODULES, 'n8n', 'package.json'))('flatted').parse(text);
 
 let mock;
 let sink;
