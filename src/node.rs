@@ -15,6 +15,13 @@ use crate::params::Params;
 
 /// Turns one item's validated parameters into the plan of what to send.
 /// It must not send anything itself: every item is prepared before the first request goes out.
+/// The form's choice between the node's credential and none (only on nodes with public operations).
+pub const AUTHENTICATION: &str = "authentication";
+pub const WITH_CREDENTIAL: &str = "credential";
+pub const NO_CREDENTIAL: &str = "none";
+/// The base URL under "Authentication: None"; the host hands it in as the request's `baseUrl`.
+pub const PUBLIC_BASE_URL: &str = "publicBaseUrl";
+
 pub type Prepare = Box<dyn Fn(&Input) -> Result<Plan, NodeError> + Send + Sync>;
 
 /// Reshapes a successful JSON answer into the output item (or rejects it, for APIs that say
@@ -286,12 +293,45 @@ impl Node {
         self.resources.iter().flat_map(|r| &r.operations).filter(|o| o.public).map(|o| o.value.as_str()).collect()
     }
 
-    /// The credential is required unless the node has public operations. (Hiding it for those alone
-    /// would not do: n8n's `getCredentials` refuses a credential its description hides, so a public
-    /// operation would lose the credential's Base URL, a staging system's or a mock's.)
+    /// The credential is required where the API needs it. A node with public operations also offers
+    /// "Authentication: None" (n8n's own pattern) and shows the credential only for the other choice:
+    /// n8n's `getCredentials` refuses a credential its description hides, so hiding it per operation
+    /// would cost public operations the credential's Base URL; with None they take `publicBaseUrl`.
     fn credentials_json(&self) -> Vec<Value> {
         let Some(name) = self.credential else { return Vec::new() };
-        vec![json!({ "name": name, "required": self.public_operations().is_empty() })]
+        if self.offers_no_credential() {
+            let shown = json!({ "show": { AUTHENTICATION: [WITH_CREDENTIAL] } });
+            return vec![json!({ "name": name, "required": true, "displayOptions": shown })];
+        }
+        vec![json!({ "name": name, "required": true })]
+    }
+
+    /// Whether the form offers running without a credential (some operations are public).
+    pub fn offers_no_credential(&self) -> bool {
+        self.credential.is_some() && !self.public_operations().is_empty()
+    }
+
+    /// The top of a form that offers running without a credential: the choice, and under None the
+    /// base URL (a staging system's or a mock's) and what None allows.
+    fn authentication_properties(&self) -> Vec<Property> {
+        let choices = vec![
+            Choice::new("Credential", WITH_CREDENTIAL).describe("Sign every request with the node's credential"),
+            Choice::new("None (Public Operations Only)", NO_CREDENTIAL)
+                .describe("Send no credential: only operations the API serves to everyone run"),
+        ];
+        let none = [json!(NO_CREDENTIAL)];
+        vec![
+            Property::options(AUTHENTICATION, "Authentication", choices).no_expressions().default_value(WITH_CREDENTIAL),
+            Property::notice(
+                "noCredentialNotice",
+                "Without a credential only public operations run; any other stops before it sends a request.",
+            )
+            .show_when(AUTHENTICATION, &none),
+            Property::string(PUBLIC_BASE_URL, "Base URL")
+                .default_value(self.default_base_url.unwrap_or_default())
+                .describe("The API's address, as the credential's Base URL would give it")
+                .show_when(AUTHENTICATION, &none),
+        ]
     }
 
     /// n8n's `INodeTypeDescription`, as a value (for tests and tools).
@@ -434,12 +474,17 @@ struct PropertiesView<'a>(&'a Node);
 impl Serialize for PropertiesView<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(None)?;
+        if self.0.offers_no_credential() {
+            for property in self.0.authentication_properties() {
+                seq.serialize_element(&property)?;
+            }
+        }
         for picker in self.0.pickers() {
             seq.serialize_element(&picker)?;
         }
         let public = Property::notice(
             "publicOperation",
-            "This operation works without a credential: the API serves it to everyone.",
+            "This operation also runs without a credential (Authentication: None): the API serves it to everyone.",
         );
         for resource in &self.0.resources {
             for operation in &resource.operations {
@@ -482,5 +527,31 @@ mod tests {
         assert_eq!(op["displayOptions"]["show"]["resource"], json!(["thing"]));
         assert_eq!(description["credentials"][0]["name"], "demoApi");
         assert_eq!(description["icon"], "file:demo.svg");
+        // No public operation: the credential is simply required, and there is nothing to choose.
+        assert_eq!(description["credentials"], json!([{ "name": "demoApi", "required": true }]));
+        assert!(!props.iter().any(|p| p["name"] == AUTHENTICATION));
+    }
+
+    #[test]
+    fn public_operations_add_an_authentication_choice_the_credential_shows_for() {
+        let open = Operation::new("open", "Open", "Open a thing", |_| Ok(Plan::item(Request::get("/o")))).public();
+        let closed = Operation::new("closed", "Closed", "Closed thing", |_| Ok(Plan::item(Request::get("/c"))));
+        let node = crate::testing::demo_node(
+            Some("demoApi"),
+            vec![Resource { value: "thing", name: "Thing", operations: vec![open, closed] }],
+        );
+        let description = node.description();
+        let shown = json!({ "show": { AUTHENTICATION: [WITH_CREDENTIAL] } });
+        assert_eq!(description["credentials"], json!([{ "name": "demoApi", "required": true, "displayOptions": shown }]));
+        let props = description["properties"].as_array().unwrap();
+        assert_eq!(props[0]["name"], AUTHENTICATION);
+        assert_eq!(props[0]["default"], WITH_CREDENTIAL);
+        let base = props.iter().find(|p| p["name"] == PUBLIC_BASE_URL).unwrap();
+        assert_eq!(base["default"], "http://demo.test");
+        assert_eq!(base["displayOptions"]["show"][AUTHENTICATION], json!([NO_CREDENTIAL]));
+        // The notice that an operation is public shows for the public one only.
+        let notices: Vec<_> = props.iter().filter(|p| p["name"] == "publicOperation").collect();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0]["displayOptions"]["show"]["operation"], json!(["open"]));
     }
 }

@@ -176,6 +176,32 @@ async function credentialsOf(ctx, description) {
   }
 }
 
+/**
+ * What this node's calls reach with: its credential's values, or, under "Authentication: None" (on a
+ * node with public operations), no credential and the form's base URL. `itemIndex` is given where the
+ * context reads parameters per item (execute).
+ */
+async function reachOf(ctx, description, itemIndex) {
+  const offersNone = (description.properties || []).some((p) => p.name === 'authentication');
+  if (offersNone && parameterOf(ctx, 'authentication', 'credential', itemIndex) === 'none') {
+    const baseUrl = parameterOf(ctx, 'publicBaseUrl', '', itemIndex);
+    return { credentials: null, baseUrl: typeof baseUrl === 'string' && baseUrl.trim() !== '' ? baseUrl : null };
+  }
+  return { credentials: await credentialsOf(ctx, description), baseUrl: null };
+}
+
+/** One parameter's value: the form's current one where the context has it (pickers), else n8n's. */
+function parameterOf(ctx, name, fallback, itemIndex) {
+  if (itemIndex !== undefined) return ctx.getNodeParameter(name, itemIndex, fallback);
+  const current = currentParameters(ctx);
+  if (current[name] !== undefined) return current[name];
+  try {
+    return ctx.getNodeParameter(name, fallback);
+  } catch {
+    return fallback;
+  }
+}
+
 /** The `searchListMethod` names the description's resource-locator fields use. */
 function searchMethods(description) {
   const names = new Set();
@@ -224,7 +250,7 @@ function loadOptionsMethods(nodeName, description) {
       const request = adapter.searchRequest({
         node: nodeName,
         method,
-        credentials: await credentialsOf(this, description),
+        ...(await reachOf(this, description)),
         parameters: currentParameters(this),
       });
       const resultJson = await runtime.search(JSON.stringify(request), makeHost(this, undefined, request.credentials));
@@ -246,7 +272,7 @@ function listSearchMethods(nodeName, description) {
         filter,
         // n8n may hand back a number; the module reads the token as text.
         paginationToken: paginationToken == null ? null : String(paginationToken),
-        credentials: await credentialsOf(this, description),
+        ...(await reachOf(this, description)),
         // A list may depend on another field (a product's editions).
         parameters: currentParameters(this),
       });
@@ -272,7 +298,7 @@ async function executeNode(nodeName) {
   const request = adapter.executeRequest({
     node: nodeName,
     items: requestItems,
-    credentials: await credentialsOf(this, description),
+    ...(await reachOf(this, description, 0)),
     continueOnFail: this.continueOnFail(),
   });
 

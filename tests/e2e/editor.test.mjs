@@ -52,7 +52,7 @@ const NODES = [
     pkg: 'n8n-nodes-mittwald-marketplace',
     icon: 'mittwald.svg',
     parameters: { resource: 'Marketplace', operation: 'extension-order-extension' },
-    fields: ['extensionId', 'orderFor'],
+    fields: ['authentication', 'extensionId', 'orderFor'],
     credential: { pkg: 'n8n-nodes-mittwald-marketplace', className: 'MittwaldApi', icon: 'mittwald.svg', test: 'mittwald' },
   },
   {

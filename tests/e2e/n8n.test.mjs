@@ -86,6 +86,13 @@ function mittwaldNode(name, parameters, extra = {}) {
   return { name, type: customType('mittwald'), parameters, credentials: { mittwaldApi: MITTWALD_CRED }, ...extra };
 }
 
+/** A mittwald node with "Authentication: None": no credential, the mock as the form's Base URL. */
+function mittwaldNodeWithoutCredential(name, parameters) {
+  const all = { authentication: 'none', publicBaseUrl: mock.url, ...parameters };
+  assertDeclared('mittwald', all);
+  return { name, type: customType('mittwald'), parameters: all };
+}
+
 function interworksNode(name, parameters, extra = {}) {
   assertDeclared('interworksCloud', parameters);
   return { name, type: customType('interworksCloud'), parameters, credentials: { interworksCloudApi: INTERWORKS_CRED }, ...extra };
@@ -172,13 +179,35 @@ before(
       ],
     });
 
+    const withoutCredential = triggerFanOutWorkflow({
+      id: 'e2eNoCredential1',
+      name: 'e2e: Authentication None runs a public operation',
+      nodes: [mittwaldNodeWithoutCredential('List Articles', { resource: 'Article', operation: 'article-list-articles', returnAll: false, limit: 2 })],
+    });
+
+    const noCredentialForPrivate = triggerFanOutWorkflow({
+      id: 'e2eNoCredential2',
+      name: 'e2e: Authentication None refuses an operation that needs the credential',
+      nodes: [
+        mittwaldNodeWithoutCredential('Order Extension', {
+          resource: 'Marketplace',
+          operation: 'extension-order-extension',
+          extensionId: orderedExtension,
+          orderFor: 'customer',
+          customerId: CUSTOMER_ID,
+          consentedScopes: ['a'],
+          variantKey: '',
+        }),
+      ],
+    });
+
     const credentials = [
       { ...MITTWALD_CRED, type: 'mittwaldApi', data: { ...mock.credentials.mittwald } },
       { ...INTERWORKS_CRED, type: 'interworksCloudApi', data: { ...mock.credentials.interworks } },
     ];
 
     await runWorkflows({
-      workflows: [main, continueOnFail, badParameter, perItem],
+      workflows: [main, continueOnFail, badParameter, perItem, withoutCredential, noCredentialForPrivate],
       credentials,
       beforeExecute: () => mock.reset(),
       afterExecute: (result, wf) => {
@@ -371,4 +400,27 @@ test('expressions resolve per item; each output item is paired with its input, t
     [`/v2/articles/${mock.data.articles[0].articleId}`, `/v2/articles/${UNKNOWN_ARTICLE}`, `/v2/articles/${wantedArticle.articleId}`].sort(),
     'one request per item (order of arrival not asserted)',
   );
+});
+
+// ---------------------------------------------------------------------------------------------------
+// workflows 5 and 6: "Authentication: None" (the credential is required only under "Credential")
+
+test('Authentication None: a public operation runs in n8n against the form\'s Base URL and sends no token', () => {
+  const { result, requests, errors } = outcome('e2eNoCredential1');
+  assertSucceeded(result);
+  assert.deepEqual(errors, []);
+  const items = result.items('List Articles');
+  assert.deepEqual(items.map((i) => i.json.articleId), mockLib.defaultArticles().slice(0, 2).map((a) => a.articleId));
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].path, '/v2/articles');
+  assert.equal(headerOf(requests[0], 'x-access-token'), undefined);
+  assert.equal(headerOf(requests[0], 'authorization'), undefined);
+});
+
+test('Authentication None: an operation that needs the credential fails by name and sends nothing', () => {
+  const { result, requests } = outcome('e2eNoCredential2');
+  assert.equal(result.status, 'error', `n8n exited ${result.code}: ${result.stdout.slice(-1500)} ${result.stderr?.slice(-1500) ?? ''}`);
+  assert.equal(result.error?.node?.name, 'Order Extension');
+  assert.match(result.error?.message ?? '', /needs a "mittwald API" credential: set Authentication to "Credential"/);
+  assert.equal(requests.length, 0);
 });

@@ -247,7 +247,28 @@ test('displayOptions only reference existing properties and existing option valu
         assert.equal(p.type, 'collection');
         continue;
       }
+      // A node with public operations: whether to sign with the credential, and the base URL without.
+      if (p.name === 'authentication') {
+        assert.deepEqual(choicesOf(p), ['credential', 'none']);
+        assert.deepEqual(n.credentials[0].displayOptions, { show: { authentication: ['credential'] } });
+        continue;
+      }
+      if (p.name === 'publicBaseUrl') {
+        assert.deepEqual(p.displayOptions, { show: { authentication: ['none'] } });
+        continue;
+      }
       assert.ok(p.displayOptions?.show?.operation || p.displayOptions?.show?.resource, `${n.name}.${p.name} is shown for every operation`);
+    }
+  }
+});
+
+test('a node-wide field (shown for every operation) shares its name with no operation\'s field', () => {
+  // n8n keeps one value per name: an operation's field of the same name would overwrite it.
+  for (const n of nodes) {
+    const nodeWide = n.properties.filter((p) => !p.displayOptions?.show?.operation && p.type !== 'notice' && p.name !== 'operation');
+    for (const wide of nodeWide) {
+      const clash = n.properties.find((p) => p !== wide && p.name === wide.name && p.name !== 'operation');
+      assert.equal(clash, undefined, `${n.name}: "${wide.name}" is node-wide and also a field of ${JSON.stringify(clash?.displayOptions?.show?.operation)}`);
     }
   }
 });
