@@ -28,8 +28,19 @@ mod names;
 
 /// The query parameters the paginator owns (`src/openapi/form.rs` leaves them out of the form).
 const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
-/// Names the form itself uses; a spec field with one of these names is renamed (as in `form.rs`).
-const RESERVED: [&str; 6] = ["resource", "operation", "returnAll", "limit", "bodyVariant", "additionalFields"];
+/// Names the form itself uses (`form.rs`, and node-wide: `node.rs`'s authentication choice and base URL,
+/// `options.rs`'s request options); a spec field with one of these names is renamed.
+const RESERVED: [&str; 9] = [
+    "resource",
+    "operation",
+    "returnAll",
+    "limit",
+    "bodyVariant",
+    "additionalFields",
+    "authentication",
+    "publicBaseUrl",
+    "requestOptions",
+];
 
 /// In the order of `Method` in src/openapi/tables.rs.
 const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
@@ -297,6 +308,9 @@ impl SchemaRec {
             strings.put(out, name);
             out.uint(*id);
         }
+        // What each property shows as a field of a nested object's collection ("DNS Zone ID").
+        let property_labels: Vec<String> = self.properties.iter().map(|(name, _)| names::label(name)).collect();
+        strings.put_all(out, &property_labels);
         strings.put_all(out, &self.required);
         out.option(self.additional);
         out.flag(self.open);

@@ -292,8 +292,10 @@ fn prepare(
     })?;
     if let Some(credential) = missing_credential.filter(|_| !operation.public) {
         let mut message = format!("\"{}\" needs a \"{}\" credential", operation.name, credential.display_name);
-        if item.parameters.get(crate::node::AUTHENTICATION).and_then(Value::as_str) == Some(crate::node::NO_CREDENTIAL) {
-            message.push_str(": set Authentication to \"Credential\" and choose one (None runs only public operations)");
+        if item.parameters.get(crate::node::AUTHENTICATION).and_then(Value::as_str) == Some(crate::node::NO_CREDENTIAL)
+        {
+            message
+                .push_str(": set Authentication to \"Credential\" and choose one (None runs only public operations)");
         }
         return Err(NodeError::input(message).at_item(index));
     }
@@ -574,7 +576,8 @@ mod tests {
         assert_eq!(result.error.unwrap().message, "\"Get\" needs a \"Demo API\" credential");
         assert_eq!(host.sent().len(), 1);
         // Chosen in the form ("Authentication: None"): the message says what to choose instead.
-        let item = json!({ "parameters": { "resource": "thing", "operation": "get", "id": "a", "authentication": "none" } });
+        let item =
+            json!({ "parameters": { "resource": "thing", "operation": "get", "id": "a", "authentication": "none" } });
         let mut without = request(json!([item]), false);
         without.credentials = None;
         let error = block_on(execute(&registry(), without, &host)).error.unwrap();

@@ -321,7 +321,9 @@ impl Node {
         ];
         let none = [json!(NO_CREDENTIAL)];
         vec![
-            Property::options(AUTHENTICATION, "Authentication", choices).no_expressions().default_value(WITH_CREDENTIAL),
+            Property::options(AUTHENTICATION, "Authentication", choices)
+                .no_expressions()
+                .default_value(WITH_CREDENTIAL),
             Property::notice(
                 "noCredentialNotice",
                 "Without a credential only public operations run; any other stops before it sends a request.",
@@ -542,7 +544,10 @@ mod tests {
         );
         let description = node.description();
         let shown = json!({ "show": { AUTHENTICATION: [WITH_CREDENTIAL] } });
-        assert_eq!(description["credentials"], json!([{ "name": "demoApi", "required": true, "displayOptions": shown }]));
+        assert_eq!(
+            description["credentials"],
+            json!([{ "name": "demoApi", "required": true, "displayOptions": shown }])
+        );
         let props = description["properties"].as_array().unwrap();
         assert_eq!(props[0]["name"], AUTHENTICATION);
         assert_eq!(props[0]["default"], WITH_CREDENTIAL);

@@ -31,6 +31,8 @@ enum Place {
     Body(usize),
     /// The whole body of this variant (a body that is not an object).
     WholeBody(usize),
+    /// A property of an object field the form offers field by field (one level deep).
+    Nested,
 }
 
 #[derive(Debug)]
@@ -193,9 +195,47 @@ impl Form {
             && self.schema(field.schema).format == "binary"
     }
 
+    /// The fields of an object field the spec describes property by property, where the form offers
+    /// them one by one (a collection) instead of as JSON: one level deep, not a `oneOf`, not a map.
+    fn nested_fields(&self, field: &Field) -> Option<Vec<Field>> {
+        let schema = self.schema(field.schema);
+        let described = schema.kind == Kind::Object
+            && !schema.properties.is_empty()
+            && schema.one_of.is_empty()
+            && schema.additional.is_none()
+            && field.place != Place::Nested
+            && !matches!(field.place, Place::WholeBody(_));
+        described.then(|| {
+            schema
+                .properties
+                .iter()
+                .zip(schema.property_labels)
+                .map(|((wire, id), label)| Field {
+                    name: wire,
+                    label,
+                    wire,
+                    place: Place::Nested,
+                    required: schema.required.contains(wire),
+                    schema: *id,
+                    description: self.schema(*id).description,
+                })
+                .collect()
+        })
+    }
+
     fn property(&self, field: &Field) -> Property {
         let schema = self.schema(field.schema);
         let (name, label) = (field.name, field.label);
+        if let Some(fields) = self.nested_fields(field) {
+            let needed: Vec<String> = fields.iter().filter(|f| f.required).map(|f| f.label.to_string()).collect();
+            let mut help = field.description.to_string();
+            if !needed.is_empty() {
+                let sentence = format!("Needs {}", crate::params::listed(&needed));
+                help = if help.is_empty() { sentence } else { format!("{help} ({sentence})") };
+            }
+            let property = Property::collection(name, label, fields.iter().map(|f| self.property(f)).collect());
+            return if help.is_empty() { property } else { property.describe(help) };
+        }
         if self.is_file(field) {
             return Property::string(name, &format!("{label} (Input Binary Field)"))
                 .default_value(BINARY_DEFAULT)
@@ -305,6 +345,8 @@ impl Form {
                     body.insert(field.wire.to_string(), value);
                 }
                 Place::WholeBody(_) => whole_body = Some(value),
+                // Read into their object's value by `read`; never a top-level field.
+                Place::Nested => {}
             }
         }
         if let Some(spec_body) = &self.spec.body {
@@ -371,6 +413,17 @@ impl Form {
     fn read(&self, params: &Params, field: &Field) -> Result<Option<Value>, NodeError> {
         let schema = self.schema(field.schema);
         let name = field.name;
+        if let Some(fields) = self.nested_fields(field) {
+            // A workflow made by hand or an older form may hold the object as JSON text.
+            let Ok(group) = params.group(name) else { return params.json(name) };
+            let mut object = Map::new();
+            for nested in &fields {
+                if let Some(value) = self.read(&group, nested)? {
+                    object.insert(nested.wire.to_string(), value);
+                }
+            }
+            return Ok((field.required || !object.is_empty()).then_some(Value::Object(object)));
+        }
         if !schema.one_of.is_empty() {
             return params.json(name);
         }

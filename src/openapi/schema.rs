@@ -168,6 +168,7 @@ mod tests {
             max_items: None,
             items: None,
             properties: &[],
+            property_labels: &[],
             required: &[],
             additional: None,
             open: true,

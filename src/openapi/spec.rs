@@ -36,6 +36,8 @@ pub struct Schema {
     pub max_items: Option<u32>,
     pub items: Option<SchemaId>,
     pub properties: &'static [(&'static str, SchemaId)],
+    /// What each of `properties` shows as a field where the form offers the object field by field.
+    pub property_labels: &'static [&'static str],
     pub required: &'static [&'static str],
     /// Schema of the values of a map-like object.
     pub additional: Option<SchemaId>,

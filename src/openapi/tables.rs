@@ -108,6 +108,7 @@ impl Reader {
         let (min_length, max_length, min_items, max_items) = (limit(), limit(), limit(), limit());
         let items = self.option().map(|n| n as SchemaId);
         let properties = (0..self.uint()).map(|_| (self.str(), self.id())).collect();
+        let property_labels = self.strs();
         let required = self.strs();
         let additional = self.option().map(|n| n as SchemaId);
         let open = self.flag();
@@ -127,6 +128,7 @@ impl Reader {
             max_items,
             items,
             properties: leak(properties),
+            property_labels,
             required,
             additional,
             open,

@@ -83,6 +83,15 @@ function shaped(value, prop) {
   switch (prop.type) {
     case 'json':
       return JSON.stringify(value);
+    case 'collection': {
+      // An object the form offers field by field: each of the value's properties into its field.
+      if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+      const fields = Object.entries(value).flatMap(([key, v]) => {
+        const field = prop.options?.find((o) => o.name === key);
+        return field ? [[key, shaped(v, field)]] : [];
+      });
+      return Object.fromEntries(fields);
+    }
     case 'multiOptions':
       return Array.isArray(value) ? value : [value];
     case 'number':
@@ -116,7 +125,8 @@ function parametersFor(op, resource, form, spec) {
   for (const input of inputs) {
     const names = input.place === 'wholeBody' ? ['body'] : [input.name, `${input.place}${cap(input.name)}`];
     const where = input.place === 'wholeBody' ? 'the whole body' : `${input.place} "${input.name}"`;
-    const top = active().find((p) => names.includes(p.name) && !p.type.endsWith('ollection') && !used.has(p.name));
+    const formOwn = (p) => p.name === 'additionalFields' || p.name === 'requestOptions';
+    const top = active().find((p) => names.includes(p.name) && !formOwn(p) && !used.has(p.name));
     if (top && /\(Input Binary Field\)$/.test(top.displayName)) {
       // A file part: the field names a binary property of the input item, which carries the bytes.
       params[top.name] = `file_${top.name}`;

@@ -2,6 +2,7 @@
 // Return All, a 204 answer, a file download (binary output), and schema validation before sending.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { useMockMarketplace, runMittwald, rejection, assertNamesItem, assertPaired } from '../support/harness.mjs';
 import { defaultProjects, defaultProjectFiles } from '../support/mock-marketplace.mjs';
 
@@ -134,5 +135,45 @@ test('schema validation names the field and the item, and nothing is sent', asyn
     assert.match(err.message, c.field, c.why);
     assert.match(err.message, c.expect, c.why);
     assert.deepEqual(env.mock.requests, [], `${c.why}: no request is sent, not even for the valid items`);
+  }
+});
+
+test('an object the spec describes is a set of fields: Person sends its fields as one object, and a missing required one is named before sending', async () => {
+  // A loopback server that keeps the one body it gets (the mock marketplace does not serve users).
+  const bodies = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push({ method: req.method, path: req.url, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const credentials = { apiToken: 'token-for-the-loopback', baseUrl: `http://127.0.0.1:${server.address().port}` };
+  const update = (person) => ({ resource: 'User', operation: 'user-update-personal-information', userId: 'self', person });
+  try {
+    const description = (await env.mp.nodes()).find((n) => n.name === 'mittwald');
+    const person = description.properties.find((p) => p.name === 'person' && p.displayOptions.show.operation.includes('user-update-personal-information'));
+    assert.equal(person.type, 'collection', 'a described object is not raw JSON');
+    assert.deepEqual(person.options.map((o) => [o.name, o.displayName, o.type]), [
+      ['firstName', 'First Name', 'string'],
+      ['lastName', 'Last Name', 'string'],
+      ['title', 'Title', 'options'],
+    ]);
+
+    await env.mp.execute({ node: 'mittwald', parameters: update({ firstName: 'Ada', lastName: 'Lovelace', title: 'ms' }), items: [{ json: {} }], credentials });
+    assert.deepEqual(bodies, [{ method: 'PUT', path: '/v2/users/self', body: { person: { firstName: 'Ada', lastName: 'Lovelace', title: 'ms' } } }]);
+
+    const error = await rejection(env.mp.execute({ node: 'mittwald', parameters: update({ firstName: 'Ada' }), items: [{ json: {} }], credentials }));
+    assert.match(error.message, /"Person" of item 0/);
+    assert.match(error.message, /lastName/);
+    assert.equal(bodies.length, 1, 'nothing was sent for the incomplete person');
+
+    // A workflow that holds the object as JSON text (made by hand, or by an older form) still works.
+    await env.mp.execute({ node: 'mittwald', parameters: update('{"firstName":"Grace","lastName":"Hopper"}'), items: [{ json: {} }], credentials });
+    assert.deepEqual(bodies[1].body, { person: { firstName: 'Grace', lastName: 'Hopper' } });
+  } finally {
+    server.close();
   }
 });
