@@ -300,8 +300,10 @@ impl Node {
     fn credentials_json(&self) -> Vec<Value> {
         let Some(name) = self.credential else { return Vec::new() };
         if self.offers_no_credential() {
-            let shown = json!({ "show": { AUTHENTICATION: [WITH_CREDENTIAL] } });
-            return vec![json!({ "name": name, "required": true, "displayOptions": shown })];
+            // Hidden under None rather than shown under Credential: n8n checks this condition against
+            // the parameters a request hands it, which may leave out a default (a picker's call does).
+            let hidden = json!({ "hide": { AUTHENTICATION: [NO_CREDENTIAL] } });
+            return vec![json!({ "name": name, "required": true, "displayOptions": hidden })];
         }
         vec![json!({ "name": name, "required": true })]
     }
@@ -543,10 +545,10 @@ mod tests {
             vec![Resource { value: "thing", name: "Thing", operations: vec![open, closed] }],
         );
         let description = node.description();
-        let shown = json!({ "show": { AUTHENTICATION: [WITH_CREDENTIAL] } });
+        let hidden = json!({ "hide": { AUTHENTICATION: [NO_CREDENTIAL] } });
         assert_eq!(
             description["credentials"],
-            json!([{ "name": "demoApi", "required": true, "displayOptions": shown }])
+            json!([{ "name": "demoApi", "required": true, "displayOptions": hidden }])
         );
         let props = description["properties"].as_array().unwrap();
         assert_eq!(props[0]["name"], AUTHENTICATION);

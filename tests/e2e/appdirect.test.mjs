@@ -188,7 +188,8 @@ function chainWorkflow() {
           operation: 'resource_Other_createSubscription_POST',
           companyId: byId('={{ $json.body.companyId }}'),
           userId: byId('={{ $json.body.userId }}'),
-          additionalFields: { order: JSON.stringify(ORDER) },
+          // The order is a set of fields in the form; its order lines (a list of objects) are JSON.
+          additionalFields: { order: { paymentPlanId: ORDER.paymentPlanId, orderLines: JSON.stringify(ORDER.orderLines) } },
         },
         [300, 0],
       ),

@@ -6,27 +6,13 @@
 // against the mock AppDirect; real n8n runs the e2e suites.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import Module, { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { startMockAppDirect, APPDIRECT_CLIENT_SECRET } from '../support/mock-appdirect.mjs';
 import { assertNoSecrets, errorText } from '../support/harness.mjs';
+import { loadNodeClass, packageDir, require } from '../support/n8n-package.mjs';
 
-const PACKAGE = fileURLToPath(new URL('../../pkg-n8n/n8n-nodes-appdirect/', import.meta.url));
-const STUB = fileURLToPath(new URL('../support/n8n-workflow-stub.cjs', import.meta.url));
-const require = createRequire(import.meta.url);
-
-// The package requires n8n-workflow (a peer dependency n8n provides): here, the stand-in.
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function resolveN8nWorkflow(request, ...rest) {
-  return request === 'n8n-workflow' ? STUB : resolve.call(this, request, ...rest);
-};
-
-function load(cls) {
-  const file = `${PACKAGE}dist/nodes/${cls}/${cls}.node.js`;
-  if (!existsSync(file)) throw new Error(`${file} is missing: run "node scripts/build.mjs" first`);
-  return require(file)[cls];
-}
+const PACKAGE = packageDir('n8n-nodes-appdirect');
+const load = (cls) => loadNodeClass('n8n-nodes-appdirect', cls);
 
 let mock;
 before(async () => {

@@ -250,7 +250,7 @@ test('displayOptions only reference existing properties and existing option valu
       // A node with public operations: whether to sign with the credential, and the base URL without.
       if (p.name === 'authentication') {
         assert.deepEqual(choicesOf(p), ['credential', 'none']);
-        assert.deepEqual(n.credentials[0].displayOptions, { show: { authentication: ['credential'] } });
+        assert.deepEqual(n.credentials[0].displayOptions, { hide: { authentication: ['none'] } });
         continue;
       }
       if (p.name === 'publicBaseUrl') {

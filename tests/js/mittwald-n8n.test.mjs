@@ -6,26 +6,11 @@
 // e2e suites (tests/e2e/n8n.test.mjs).
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import Module, { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 import { errorText } from '../support/harness.mjs';
+import { loadNodeClass } from '../support/n8n-package.mjs';
 
-const PACKAGE = fileURLToPath(new URL('../../pkg-n8n/n8n-nodes-mittwald-marketplace/', import.meta.url));
-const STUB = fileURLToPath(new URL('../support/n8n-workflow-stub.cjs', import.meta.url));
-const require = createRequire(import.meta.url);
-
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function resolveN8nWorkflow(request, ...rest) {
-  return request === 'n8n-workflow' ? STUB : resolve.call(this, request, ...rest);
-};
-
-function load() {
-  const file = `${PACKAGE}dist/nodes/Mittwald/Mittwald.node.js`;
-  if (!existsSync(file)) throw new Error(`${file} is missing: run "node scripts/build.mjs" first`);
-  return new (require(file).Mittwald)();
-}
+const load = () => new (loadNodeClass('n8n-nodes-mittwald-marketplace', 'Mittwald'))();
 
 let mock;
 before(async () => {
@@ -73,14 +58,14 @@ function executeContext(parameters, credentials) {
 
 const listArticles = { resource: 'Article', operation: 'article-list-articles', returnAll: false, limit: 2 };
 
-test('the description: Authentication first, the credential required and shown only under Credential', () => {
+test('the description: Authentication first, the credential required and hidden only under None', () => {
   const { description } = load();
   const [authentication] = description.properties;
   assert.equal(authentication.name, 'authentication');
   assert.equal(authentication.default, 'credential');
   assert.deepEqual(authentication.options.map((o) => o.value), ['credential', 'none']);
   assert.deepEqual(description.credentials, [
-    { name: 'mittwaldApi', required: true, displayOptions: { show: { authentication: ['credential'] } } },
+    { name: 'mittwaldApi', required: true, displayOptions: { hide: { authentication: ['none'] } } },
   ]);
   const baseUrl = description.properties.find((p) => p.name === 'publicBaseUrl');
   assert.equal(baseUrl.default, 'https://api.mittwald.de');
