@@ -47,9 +47,16 @@ async function withLock(lock, { lockWaitMs, pollMs }, fn) {
   for (;;) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
+      // A run that was killed mid-install leaves its lock behind: its process is gone, so take it over.
+      if (holderIsGone(lock)) {
+        process.stderr.write(`[install] ${lock} was left by a process that no longer runs; removing it\n`);
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`install lock ${lock} held for ${Math.round(lockWaitMs / 60_000)} min; remove it if stale`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -58,6 +65,28 @@ async function withLock(lock, { lockWaitMs, pollMs }, fn) {
     return await fn();
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Whether the process that holds `lock` (its `pid` file) has ended; a lock without one is not judged. */
+function holderIsGone(lock) {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just made, pid not written yet — or an old lock from before pids: older than an hour is stale.
+    try {
+      return Date.now() - fs.statSync(lock).mtimeMs > 60 * 60_000;
+    } catch {
+      return false;
+    }
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
   }
 }
 
