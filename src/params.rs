@@ -11,11 +11,39 @@ pub struct Params<'a> {
     values: &'a Map<String, Value>,
     item: usize,
     properties: &'a [Property],
+    trail: Trail<'a>,
+}
+
+/// Where a nested group sits, so its errors say which object or entry they mean: "Order Lines 2 ›
+/// SKU". Two steps are kept (the forms nest no deeper); an entry's step holds its 1-based number.
+#[derive(Clone, Copy, Default)]
+struct Trail<'a>([Option<(&'a str, Option<usize>)>; 2]);
+
+impl<'a> Trail<'a> {
+    fn then(mut self, label: &'a str, entry: Option<usize>) -> Self {
+        match self.0.iter_mut().find(|step| step.is_none()) {
+            Some(free) => *free = Some((label, entry)),
+            None => self.0[1] = Some((label, entry)),
+        }
+        self
+    }
+
+    fn prefix(&self) -> String {
+        let mut out = String::new();
+        for (label, entry) in self.0.iter().flatten() {
+            out.push_str(label);
+            if let Some(n) = entry {
+                out.push_str(&format!(" {n}"));
+            }
+            out.push_str(" › ");
+        }
+        out
+    }
 }
 
 impl<'a> Params<'a> {
     pub fn new(values: &'a Map<String, Value>, item: usize, properties: &'a [Property]) -> Self {
-        Params { values, item, properties }
+        Params { values, item, properties, trail: Trail::default() }
     }
 
     pub fn item(&self) -> usize {
@@ -24,7 +52,13 @@ impl<'a> Params<'a> {
 
     /// The label the user sees in the form, so errors point at what they can fix.
     pub fn label(&self, name: &str) -> String {
-        find_property(self.properties, name).map_or_else(|| name.to_string(), |p| p.display_name.clone())
+        let label = find_property(self.properties, name).map_or(name, |p| p.display_name.as_str());
+        format!("{}{label}", self.trail.prefix())
+    }
+
+    /// The label of `name` as the trail of a group inside it.
+    fn step(&self, name: &'a str) -> &'a str {
+        find_property(self.properties, name).map_or(name, |p| p.display_name.as_str())
     }
 
     /// An input error about `name`: "Parameter "X" of item N <problem>".
@@ -207,21 +241,31 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// The entries of a repeatable group: `{ <group>: [ {…}, … ] }`.
-    pub fn entries(&self, name: &str, group: &str) -> Result<Vec<Params<'a>>, NodeError> {
+    /// The fields of an object field: a group whose errors name the object ("Order › Payment Plan").
+    pub fn fields(&self, name: &'a str) -> Result<Params<'a>, NodeError> {
+        let group = self.group(name)?;
+        Ok(Params { trail: self.trail.then(self.step(name), None), ..group })
+    }
+
+    /// The entries of a repeatable group: `{ <group>: [ {…}, … ] }`; each entry's errors name its
+    /// number ("Order Lines 2 › SKU").
+    pub fn entries(&self, name: &'a str, group: &str) -> Result<Vec<Params<'a>>, NodeError> {
         let outer = self.group(name)?;
         let properties = self.nested(name, Some(group));
+        let label = self.step(name);
+        let entry = |n: usize, values| Params { values, properties, trail: self.trail.then(label, Some(n)), ..*self };
         match outer.raw(group) {
             None => Ok(Vec::new()),
             Some(Value::Array(entries)) => entries
                 .iter()
-                .map(|entry| match entry {
-                    Value::Object(values) => Ok(Params { values, properties, ..*self }),
+                .enumerate()
+                .map(|(i, value)| match value {
+                    Value::Object(values) => Ok(entry(i + 1, values)),
                     other => Err(self.invalid(name, format!("entries must be sets of fields, got {}", kind_of(other)))),
                 })
                 .collect(),
             // n8n stores a single, non-repeatable group as an object.
-            Some(Value::Object(values)) => Ok(vec![Params { values, properties, ..*self }]),
+            Some(Value::Object(values)) => Ok(vec![entry(1, values)]),
             Some(other) => Err(self.invalid(name, format!("must be a list of entries, got {}", kind_of(other)))),
         }
     }

@@ -187,7 +187,7 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert!(error.message.contains("\"Quantity\""), "{}", error.message);
+        assert!(error.message.contains("\"Add-Ons 1 › Quantity\""), "{}", error.message);
         let error = prepare(
             &super::CREATE,
             json!({ "subscriptionId": "s", "addons": { "addon": [{ "productId": "P" }] } }),

@@ -19,6 +19,14 @@ use crate::params::Params;
 const PAGE_SIZE: u64 = 100;
 const VARIANT: &str = "bodyVariant";
 const OPTIONAL: &str = "additionalFields";
+/// The group of a list field's entries: its value is `{ entry: [ {…}, … ] }`.
+const ENTRY: &str = "entry";
+/// How deep the form offers a list's entries field by field: a top-level list, or one inside a
+/// top-level object (AppDirect's order lines). An object is offered field by field only at the top
+/// level; deeper ones are JSON, as are lists of anything but text and objects of fields. Each level
+/// repeats its fields in every operation's descriptor, which n8n parses at start-up: a second level
+/// of objects added a fifth to AppDirect's, mostly the vendor's response-shaped objects.
+const MAX_DEPTH: u8 = 2;
 /// The query parameters the paginator owns (`build.rs` leaves them out of the fields it names).
 const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
 
@@ -31,7 +39,7 @@ enum Place {
     Body(usize),
     /// The whole body of this variant (a body that is not an object).
     WholeBody(usize),
-    /// A property of an object field the form offers field by field (one level deep).
+    /// A property of an object field, or of a list field's entries, the form offers field by field.
     Nested,
 }
 
@@ -47,6 +55,8 @@ struct Field {
     required: bool,
     schema: SchemaId,
     description: &'static str,
+    /// 0 for a parameter or a top-level body field, one more for each object or entry it is in.
+    depth: u8,
 }
 
 /// Parameter name → the node's search method that lists its values: such path and query parameters
@@ -100,6 +110,7 @@ impl Form {
                 required: param.required,
                 schema: param.schema,
                 description: param.description,
+                depth: 0,
             });
         }
         let mut variants = Vec::new();
@@ -119,6 +130,7 @@ impl Form {
                         required: body.required,
                         schema: variant.schema,
                         description: schema.description,
+                        depth: 0,
                     });
                     continue;
                 }
@@ -132,6 +144,7 @@ impl Form {
                         required: schema.required.contains(wire),
                         schema: *id,
                         description: schemas[*id as usize].description,
+                        depth: 0,
                     });
                 }
             }
@@ -195,16 +208,16 @@ impl Form {
             && self.schema(field.schema).format == "binary"
     }
 
-    /// The fields of an object field the spec describes property by property, where the form offers
-    /// them one by one (a collection) instead of as JSON: one level deep, not a `oneOf`, not a map.
-    fn nested_fields(&self, field: &Field) -> Option<Vec<Field>> {
-        let schema = self.schema(field.schema);
+    /// The fields of an object the spec describes property by property, for the form to offer one
+    /// by one: not a `oneOf`, not a map, not too deep, and no field named as the form's own group.
+    fn fields_of(&self, id: SchemaId, depth: u8) -> Option<Vec<Field>> {
+        let schema = self.schema(id);
         let described = schema.kind == Kind::Object
             && !schema.properties.is_empty()
             && schema.one_of.is_empty()
             && schema.additional.is_none()
-            && field.place != Place::Nested
-            && !matches!(field.place, Place::WholeBody(_));
+            && depth < MAX_DEPTH
+            && !schema.properties.iter().any(|(wire, _)| *wire == OPTIONAL);
         described.then(|| {
             schema
                 .properties
@@ -218,9 +231,30 @@ impl Form {
                     required: schema.required.contains(wire),
                     schema: *id,
                     description: self.schema(*id).description,
+                    depth: depth + 1,
                 })
                 .collect()
         })
+    }
+
+    /// The fields of a top-level object field (a collection in the form), where the spec describes them.
+    fn nested_fields(&self, field: &Field) -> Option<Vec<Field>> {
+        if matches!(field.place, Place::WholeBody(_)) {
+            return None;
+        }
+        if field.depth > 0 {
+            return None;
+        }
+        self.fields_of(field.schema, field.depth)
+    }
+
+    /// The fields of each entry of a list-of-objects field (repeatable groups in the form).
+    fn entry_fields(&self, field: &Field) -> Option<Vec<Field>> {
+        let schema = self.schema(field.schema);
+        if schema.kind != Kind::Array || matches!(field.place, Place::WholeBody(_)) {
+            return None;
+        }
+        self.fields_of(schema.items?, field.depth)
     }
 
     fn property(&self, field: &Field) -> Property {
@@ -235,6 +269,19 @@ impl Form {
             }
             let property = Property::collection(name, label, fields.iter().map(|f| self.property(f)).collect());
             return if help.is_empty() { property } else { property.describe(help) };
+        }
+        if let Some(fields) = self.entry_fields(field) {
+            // Each entry shows its required fields; the optional ones are added one by one, since n8n
+            // fills an entry's plain fields with their defaults (a 0, a false) that were never set.
+            let mut values: Vec<Property> =
+                fields.iter().filter(|f| f.required).map(|f| self.property(f).required()).collect();
+            let optional: Vec<Property> = fields.iter().filter(|f| !f.required).map(|f| self.property(f)).collect();
+            if !optional.is_empty() {
+                values.push(Property::collection(OPTIONAL, "Additional Fields", optional));
+            }
+            let entry = singular(label);
+            let property = Property::repeated(name, label, ENTRY, &entry, values).placeholder(format!("Add {entry}"));
+            return if field.description.is_empty() { property } else { property.describe(field.description) };
         }
         if self.is_file(field) {
             return Property::string(name, &format!("{label} (Input Binary Field)"))
@@ -409,20 +456,57 @@ impl Form {
         }
     }
 
+    /// The object `fields` make, or none when nothing was set and `sent` is false: required ones
+    /// read from `required` (and reported there when missing from an object that is sent), the rest
+    /// from `optional` (the same group, or an entry's Additional Fields).
+    fn object(
+        &self,
+        required: &Params,
+        optional: &Params,
+        fields: &[Field],
+        sent: bool,
+    ) -> Result<Option<Map<String, Value>>, NodeError> {
+        let mut object = Map::new();
+        let mut missing = None;
+        for nested in fields {
+            let source = if nested.required { required } else { optional };
+            match self.read(source, nested)? {
+                Some(value) => drop(object.insert(nested.wire.to_string(), value)),
+                None if nested.required => drop(missing.get_or_insert((source, nested.name))),
+                None => {}
+            }
+        }
+        if object.is_empty() && !sent {
+            return Ok(None);
+        }
+        match missing {
+            Some((source, name)) => Err(source.invalid(name, "is required")),
+            None => Ok(Some(object)),
+        }
+    }
+
     /// The value of `field` as JSON, in the shape its form property gives it.
     fn read(&self, params: &Params, field: &Field) -> Result<Option<Value>, NodeError> {
         let schema = self.schema(field.schema);
         let name = field.name;
         if let Some(fields) = self.nested_fields(field) {
             // A workflow made by hand or an older form may hold the object as JSON text.
-            let Ok(group) = params.group(name) else { return params.json(name) };
-            let mut object = Map::new();
-            for nested in &fields {
-                if let Some(value) = self.read(&group, nested)? {
-                    object.insert(nested.wire.to_string(), value);
-                }
+            let Ok(group) = params.fields(name) else { return params.json(name) };
+            return Ok(self.object(&group, &group, &fields, field.required)?.map(Value::Object));
+        }
+        if let Some(fields) = self.entry_fields(field) {
+            // JSON text (an older form, a workflow made by hand) or a list (plain JS) is
+            // taken as the list; the spec's schema checks it like any other value.
+            let entries = match params.entries(name, ENTRY) {
+                Ok(entries) => entries,
+                Err(_) => return params.json(name),
+            };
+            let mut list = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                let optional = entry.group(OPTIONAL)?;
+                list.extend(self.object(entry, &optional, &fields, true)?.map(Value::Object));
             }
-            return Ok((field.required || !object.is_empty()).then_some(Value::Object(object)));
+            return Ok((field.required || !list.is_empty()).then_some(Value::Array(list)));
         }
         if !schema.one_of.is_empty() {
             return params.json(name);
@@ -446,6 +530,20 @@ impl Form {
             },
             Kind::Object | Kind::Any => params.json(name)?,
         })
+    }
+}
+
+/// What one entry of a list field is called ("Order Lines" → "Order Line"), for its heading and the
+/// button that adds one; a label that does not read as a plural is kept.
+pub(super) fn singular(label: &str) -> String {
+    if let Some(stem) = label.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if label.ends_with("sses") || label.ends_with("xes") {
+        label[..label.len() - 2].to_string()
+    } else if label.ends_with('s') && !label.ends_with("ss") {
+        label[..label.len() - 1].to_string()
+    } else {
+        label.to_string()
     }
 }
 

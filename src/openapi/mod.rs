@@ -5,6 +5,8 @@
 
 pub mod form;
 #[cfg(test)]
+mod form_tests;
+#[cfg(test)]
 pub mod names;
 #[cfg(test)]
 pub(crate) mod names_tests;

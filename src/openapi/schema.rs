@@ -152,41 +152,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const fn schema(kind: Kind) -> Schema {
-        Schema {
-            kind,
-            format: "",
-            description: "",
-            enumeration: &[],
-            labels: &[],
-            nullable: false,
-            minimum: None,
-            maximum: None,
-            min_length: None,
-            max_length: None,
-            min_items: None,
-            max_items: None,
-            items: None,
-            properties: &[],
-            property_labels: &[],
-            required: &[],
-            additional: None,
-            open: true,
-            one_of: &[],
-        }
-    }
-
     static TABLE: [Schema; 5] = [
         Schema {
             properties: &[("id", 1), ("ports", 2), ("mode", 4)],
             required: &["id"],
             open: false,
-            ..schema(Kind::Object)
+            ..Schema::of(Kind::Object)
         },
-        Schema { format: "uuid", ..schema(Kind::String) },
-        Schema { items: Some(3), max_items: Some(2), ..schema(Kind::Array) },
-        Schema { minimum: Some(1.0), maximum: Some(65535.0), ..schema(Kind::Integer) },
-        Schema { enumeration: &["\"a\"", "\"b\""], ..schema(Kind::String) },
+        Schema { format: "uuid", ..Schema::of(Kind::String) },
+        Schema { items: Some(3), max_items: Some(2), ..Schema::of(Kind::Array) },
+        Schema { minimum: Some(1.0), maximum: Some(65535.0), ..Schema::of(Kind::Integer) },
+        Schema { enumeration: &["\"a\"", "\"b\""], ..Schema::of(Kind::String) },
     ];
 
     #[test]

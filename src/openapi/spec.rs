@@ -46,6 +46,34 @@ pub struct Schema {
     pub one_of: &'static [SchemaId],
 }
 
+#[cfg(test)]
+impl Schema {
+    /// A schema of `kind` that allows anything of that kind, for tests to narrow.
+    pub const fn of(kind: Kind) -> Schema {
+        Schema {
+            kind,
+            format: "",
+            description: "",
+            enumeration: &[],
+            labels: &[],
+            nullable: false,
+            minimum: None,
+            maximum: None,
+            min_length: None,
+            max_length: None,
+            min_items: None,
+            max_items: None,
+            items: None,
+            properties: &[],
+            property_labels: &[],
+            required: &[],
+            additional: None,
+            open: true,
+            one_of: &[],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     Path,

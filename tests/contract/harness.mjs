@@ -92,6 +92,25 @@ function shaped(value, prop) {
       });
       return Object.fromEntries(fields);
     }
+    case 'fixedCollection': {
+      // A list of objects the form offers as entries: each element an entry, its required fields
+      // in the entry and the rest in the entry's Additional Fields, as n8n stores them.
+      if (!Array.isArray(value)) return value;
+      const [group] = prop.options;
+      const entries = value.map((element) => {
+        if (!element || typeof element !== 'object' || Array.isArray(element)) return element;
+        const entry = {};
+        const optional = group.values.find((v) => v.name === 'additionalFields' && v.type === 'collection');
+        for (const [key, v] of Object.entries(element)) {
+          const direct = group.values.find((f) => f.name === key);
+          const inner = optional?.options?.find((f) => f.name === key);
+          if (direct) entry[key] = shaped(v, direct);
+          else if (inner) entry.additionalFields = { ...(entry.additionalFields ?? {}), [key]: shaped(v, inner) };
+        }
+        return entry;
+      });
+      return { [group.name]: entries };
+    }
     case 'multiOptions':
       return Array.isArray(value) ? value : [value];
     case 'number':

@@ -188,8 +188,14 @@ function chainWorkflow() {
           operation: 'resource_Other_createSubscription_POST',
           companyId: byId('={{ $json.body.companyId }}'),
           userId: byId('={{ $json.body.userId }}'),
-          // The order is a set of fields in the form; its order lines (a list of objects) are JSON.
-          additionalFields: { order: { paymentPlanId: ORDER.paymentPlanId, orderLines: JSON.stringify(ORDER.orderLines) } },
+          // The order is a set of fields in the form, its order lines entries whose fields are added
+          // one by one (n8n fills an entry's plain fields with defaults; none of those may be sent).
+          additionalFields: {
+            order: {
+              paymentPlanId: ORDER.paymentPlanId,
+              orderLines: { entry: ORDER.orderLines.map((line) => ({ additionalFields: line })) },
+            },
+          },
         },
         [300, 0],
       ),

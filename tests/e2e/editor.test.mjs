@@ -78,8 +78,15 @@ const NODES = [
     name: 'appDirect',
     pkg: 'n8n-nodes-appdirect',
     icon: 'appdirect.svg',
-    parameters: { resource: 'Subscriptions', operation: 'resource_Other_createSubscription_POST' },
-    fields: ['companyId', 'userId'],
+    // An order with one order line: an object of fields holding a list of entries, each entry's
+    // fields under its own Additional Fields.
+    parameters: {
+      resource: 'Subscriptions',
+      operation: 'resource_Other_createSubscription_POST',
+      additionalFields: { order: { paymentPlanId: 7001, orderLines: { entry: [{ additionalFields: { unit: 'USER', quantity: 3 } }] } } },
+    },
+    fields: ['companyId', 'userId', 'paymentPlanId', 'unit', 'quantity'],
+    texts: ['Order Lines', 'Add Order Line'],
     credential: { pkg: 'n8n-nodes-appdirect', className: 'AppDirectOAuth2Api', icon: 'appdirect.svg', test: 'appdirect' },
   },
   {
@@ -227,8 +234,17 @@ function expectedSubtitle(description, parameters) {
   return new Function('$parameter', `return (${m[1]});`)(parameters);
 }
 
+/** The label of the parameter `name`, at the top level or inside a collection or an entry. */
 const labelOf = (props, name) => {
-  const p = props.find((x) => x.name === name);
+  const find = (list) => {
+    for (const p of list ?? []) {
+      if (p.name === name) return p;
+      const inner = p.type === 'collection' ? find(p.options) : p.type === 'fixedCollection' ? find(p.options.flatMap((g) => g.values)) : null;
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const p = find(props);
   assert.ok(p, `the description has a parameter "${name}"`);
   return p.displayName;
 };
@@ -419,6 +435,9 @@ for (const node of NODES) {
     for (const field of node.fields) {
       const label = labelOf(description.properties, field);
       assert.ok(paramsText.includes(label), `${node.key}: the node shows the field "${label}" (shows: "${paramsText.slice(0, 600)}")`);
+    }
+    for (const text of node.texts ?? []) {
+      assert.ok(paramsText.includes(text), `${node.key}: the node shows "${text}" (shows: "${paramsText.slice(0, 1200)}")`);
     }
     if (!node.credential) return;
 

@@ -157,6 +157,22 @@ test('subscription chain: create (POST …/companies/{companyId}/users/{userId}/
   assert.deepEqual(mock.data.events.map((e) => e.type), ['SUBSCRIPTION_ORDER', 'USER_ASSIGNMENT', 'SUBSCRIPTION_CANCEL']);
 });
 
+test('order lines as the form holds them: entries whose fields sit in their Additional Fields; a bad one is named by its number before sending', async () => {
+  await start();
+  const company = mock.data.companies[0].id;
+  const user = mock.data.users[1].id;
+  const entries = (...lines) => ({ entry: lines.map((line) => ({ additionalFields: line })) });
+  const order = { paymentPlanId: 7001, orderLines: entries({ unit: 'USER', quantity: 3 }, { unit: 'GIGABYTE', quantity: 50 }) };
+  await run(createSubscription(company, user, order));
+  const [post] = mock.apiRequests('POST');
+  assert.deepEqual(post.body.order.orderLines, [{ unit: 'USER', quantity: 3 }, { unit: 'GIGABYTE', quantity: 50 }]);
+
+  const bad = { paymentPlanId: 7001, orderLines: entries({ unit: 'USER', quantity: 3 }, { unit: 'USER', quantity: 'three' }) };
+  const err = await rejection(run(createSubscription(company, user, bad)));
+  assert.equal(err.message, 'Parameter "Order › Order Lines 2 › Quantity" of item 0 must be a number, got "three"');
+  assert.equal(mock.apiRequests('POST').length, 1, 'nothing was sent for the bad order');
+});
+
 test('AppDirect errors in its own words: a 404 [{code, message}] names the missing user; nothing is created', async () => {
   await start();
   const missing = '05e70000-0000-4000-8000-00000000dead';

@@ -295,9 +295,9 @@ test('continueOnFail: a failing item becomes an error item in place, the others 
 const badInputs = [
   ['Addon Update without subscription id', { resource: 'addon', operation: 'addonUpdate', addons: addonList({ productId: 'P' }) }, /"Subscription ID" of item 0 is required/],
   ['Addon Update with no changed add-on', { resource: 'addon', operation: 'addonUpdate', subscriptionId: SUB, addons: addonList({ productId: 'P', included: false }) }, /"Add-Ons" of item 0 needs at least one add-on to update/],
-  ['Addon Update with a negative total', { resource: 'addon', operation: 'addonUpdate', subscriptionId: SUB, addons: addonList({ productId: 'P', quantity: -1 }) }, /"Quantity" of item 0/],
+  ['Addon Update with a negative total', { resource: 'addon', operation: 'addonUpdate', subscriptionId: SUB, addons: addonList({ productId: 'P', quantity: -1 }) }, /"Add-Ons 1 › Quantity" of item 0/],
   ['Addon Cancel without add-ons', { resource: 'addon', operation: 'addonCancel', subscriptionId: SUB }, /"Add-Ons" of item 0 needs at least one add-on to cancel/],
-  ['Addon Cancel with an add-on lacking its product id', { resource: 'addon', operation: 'addonCancel', subscriptionId: SUB, addons: addonList({ productId: ' ' }) }, /"Product ID" of item 0 is required/],
+  ['Addon Cancel with an add-on lacking its product id', { resource: 'addon', operation: 'addonCancel', subscriptionId: SUB, addons: addonList({ productId: ' ' }) }, /"Add-Ons 1 › Product ID" of item 0 is required/],
   ['Subscription Create without product', { resource: 'subscription', operation: 'subscriptionCreate', quantity: 1 }, /"Product ID" of item 0 is required/],
   ['Subscription Create with quantity 0', { resource: 'subscription', operation: 'subscriptionCreate', productId: 'P', quantity: 0 }, /"Quantity" of item 0 must be a whole number from 1/],
   ['Subscription Suspend without subscription id', { resource: 'subscription', operation: 'subscriptionSuspend', subscriptionId: '  ' }, /"Subscription ID" of item 0 is required/],
