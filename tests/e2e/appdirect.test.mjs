@@ -41,10 +41,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { customType, ensureN8n, EXTENSIONS_DIR, freePort, N8N_MODULES, N8N_VERSION, n8nEnv, nodeClassPath } from './n8n-harness.mjs';
-import { dataOf, signUpOwner, sleep, spawnN8n, tail, waitForProductionWebhook } from './queue-harness.mjs';
+import { customType, ensureN8n, EXTENSIONS_DIR, freePort, N8N_MODULES, N8N_VERSION, nodeClassPath } from './n8n-harness.mjs';
+import { waitForProductionWebhook } from './queue-harness.mjs';
+import { dataOf, jsonOrUndefined, signUpOwner, sleep, startN8nServer, tail } from './n8n-server.mjs';
 import { startMockAppDirect, APPDIRECT_CLIENT_ID, APPDIRECT_CLIENT_SECRET } from '../support/mock-appdirect.mjs';
 import { startSink } from '../support/sink.mjs';
 
@@ -97,57 +97,14 @@ async function eventually(check, ms, every = 200) {
 async function startN8n() {
   // Installed on demand (a fresh clone runs this file first): wait for it here, where n8n is needed.
   await ensureN8n();
-  const started = Date.now();
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-appdirect-e2e-'));
-  const userFolder = path.join(base, 'user');
-  fs.mkdirSync(userFolder);
-  const httpPort = await freePort();
-  let brokerPort = await freePort();
-  while (brokerPort === httpPort) brokerPort = await freePort();
-  const baseUrl = `http://127.0.0.1:${httpPort}`;
-  const proc = spawnN8n({
-    name: 'n8n',
-    args: ['start'],
-    cwd: base,
-    env: n8nEnv({
-      userFolder,
-      brokerPort,
-      httpPort,
-      extra: { N8N_LICENSE_AUTO_RENEW_ENABLED: 'false', WEBHOOK_URL: `${baseUrl}/`, N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5' },
-    }),
+  const port = await freePort();
+  // The webhook URL names the port n8n will listen on, so the server is given that port.
+  return startN8nServer({
+    prefix: 'n8n-appdirect-e2e-',
+    httpPort: port,
+    env: { WEBHOOK_URL: `http://127.0.0.1:${port}/`, N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5' },
+    timeoutMs: START_TIMEOUT_MS,
   });
-  const server = {
-    baseUrl,
-    proc,
-    startMs: 0,
-    async stop() {
-      await proc.stop();
-      fs.rmSync(base, { recursive: true, force: true });
-    },
-  };
-  // `/healthz` once HTTP listens, readiness once the DB is migrated, the REST controllers last
-  const checks = [
-    ['/healthz', async (res) => (await res.json()).status === 'ok'],
-    ['/healthz/readiness', async (res) => (await res.json()).status === 'ok'],
-    ['/rest/settings', async (res) => typeof (await res.json()).data === 'object'],
-  ];
-  try {
-    for (const [route, ready] of checks) {
-      for (;;) {
-        if (proc.exitInfo()) throw new Error(`n8n exited before ${route} answered (${JSON.stringify(proc.exitInfo())})`);
-        if (Date.now() - started > START_TIMEOUT_MS) throw new Error(`n8n: ${route} was not ready within ${START_TIMEOUT_MS} ms`);
-        const res = await fetch(baseUrl + route, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-        if (res?.status === 200 && (await ready(res).catch(() => false))) break;
-        await sleep(250);
-      }
-    }
-  } catch (error) {
-    await server.stop();
-    error.message += `\n--- n8n output (tail) ---\n${tail(proc.output())}`;
-    throw error;
-  }
-  server.startMs = Date.now() - started;
-  return server;
 }
 
 const logTail = () => `\n--- n8n output (tail) ---\n${tail(n8n?.proc.output() ?? '', 30)}`;
@@ -281,13 +238,7 @@ async function callWebhook(webhookPath, body) {
     signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   });
   const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, body: json, text };
+  return { status: res.status, body: jsonOrUndefined(text), text };
 }
 
 /** The executions n8n stored for a workflow (newest first), as its executions list shows them. */

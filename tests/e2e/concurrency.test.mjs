@@ -7,7 +7,7 @@
 // Run: `npm run build` (repo root), then `node --test tests/e2e/concurrency.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWorkflows, chainWorkflow, itemsNode, customType, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
+import { declaredNode, runWorkflows, chainWorkflow, itemsNode, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startPacedServer, articleIds, customerIds, countBy, ORDER_PATH, PACED_TOKEN } from '../support/paced-server.mjs';
 import { order, get, EXT } from '../support/fixtures.mjs';
 
@@ -40,15 +40,8 @@ function credentialFor(key) {
   return { id: `e2eConc${key.padEnd(9, '0')}`.slice(0, 16), name: `mittwald concurrency ${key} (e2e)` };
 }
 
-function mittwaldNode(name, serverKey, parameters, extra = {}) {
-  for (const key of Object.keys(parameters)) {
-    assert.ok(
-      descriptor.properties.some((p) => p.name === key),
-      `the mittwald node declares "${key}" (n8n silently drops undeclared parameters)`,
-    );
-  }
-  return { name, type: customType('mittwald'), parameters, credentials: { mittwaldApi: credentialFor(serverKey) }, ...extra };
-}
+const mittwaldNode = (name, serverKey, parameters, extra = {}) =>
+  declaredNode(descriptor, name, parameters, { mittwaldApi: credentialFor(serverKey) }, extra);
 
 async function startServers() {
   servers.c4 = await startPacedServer({ latency: LATENCY });

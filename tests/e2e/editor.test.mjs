@@ -30,11 +30,10 @@
 // Run: `node --test tests/e2e/editor.test.mjs` (2.8.4) or `node tests/e2e-latest/run.mjs tests/e2e/editor.test.mjs` (2.41.1).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { customType, E2E_DIR, ensureN8n, freePort, N8N_BIN, N8N_NODE, N8N_VERSION, n8nEnv, nodeDescriptions, requireCredentialClass } from './n8n-harness.mjs';
+import { customType, E2E_DIR, ensureN8n, N8N_VERSION, nodeDescriptions, requireCredentialClass } from './n8n-harness.mjs';
+import { dataOf, restClient as restClientFor, startN8nServer, tail } from './n8n-server.mjs';
 import { launchBrowser, prepareBrowser } from '../support/browser.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 import { startMockAppDirect } from '../support/mock-appdirect.mjs';
@@ -111,115 +110,19 @@ let descriptions;
 const workflowIds = {};
 let shotCounter = 0;
 
-// ---------------------------------------------------------------------------------------------------
-// `n8n start`, as picker-rest.test.mjs starts it
-
-const tail = (text, n = 40) => text.split('\n').slice(-n).join('\n');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-function within(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
-}
 
-async function startN8nServer() {
-  const started = Date.now();
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-e2e-'));
-  const userFolder = path.join(base, 'user');
-  fs.mkdirSync(userFolder);
-  const httpPort = await freePort();
-  let brokerPort = await freePort();
-  while (brokerPort === httpPort) brokerPort = await freePort();
-  const env = n8nEnv({ userFolder, brokerPort, httpPort, extra: { N8N_LICENSE_AUTO_RENEW_ENABLED: 'false' } });
-  const child = spawn(N8N_NODE, [N8N_BIN, 'start'], { cwd: base, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (chunk) => {
-    output += chunk;
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exitInfo = null;
-  const killOnExit = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* gone already */
-    }
-  };
-  process.once('exit', killOnExit);
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve((exitInfo = { code, signal })));
-    child.once('error', (error) => resolve((exitInfo = { error })));
-  });
-  const server = {
-    baseUrl: `http://127.0.0.1:${httpPort}`,
-    output: () => output,
-    startMs: 0,
-    async stop() {
-      const group = (signal) => {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          /* the group is gone already */
-        }
-      };
-      if (!exitInfo) {
-        group('SIGTERM');
-        await within(exited, 10_000);
-      }
-      group('SIGKILL');
-      await within(exited, 5_000);
-      process.off('exit', killOnExit);
-      fs.rmSync(base, { recursive: true, force: true });
-    },
-  };
-  const get = async (route) => {
-    try {
-      return await fetch(server.baseUrl + route, { signal: AbortSignal.timeout(2000) });
-    } catch {
-      return null;
-    }
-  };
-  const checks = [
-    ['/healthz', async (res) => (await res.json()).status === 'ok'],
-    ['/healthz/readiness', async (res) => (await res.json()).status === 'ok'],
-    ['/rest/settings', async (res) => typeof (await res.json()).data === 'object'],
-  ];
-  for (const [route, ready] of checks) {
-    for (;;) {
-      if (exitInfo || Date.now() - started > START_TIMEOUT_MS) {
-        await server.stop();
-        throw new Error(`n8n start: ${exitInfo ? `exited (${JSON.stringify(exitInfo)})` : `${route} not ready within ${START_TIMEOUT_MS} ms`}\n${tail(output)}`);
-      }
-      const res = await get(route);
-      if (res?.status === 200 && (await ready(res).catch(() => false))) break;
-      await sleep(250);
-    }
-  }
-  server.startMs = Date.now() - started;
-  return server;
-}
-
+/** The editor's REST calls, each answering its `data` (or failing with n8n's answer and output). */
 function restClient(baseUrl) {
-  let cookie = null;
-  return async function rest(method, route, body) {
-    const headers = { accept: 'application/json', 'browser-id': 'editor-e2e-rest' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (cookie) headers.cookie = cookie;
-    const res = await fetch(`${baseUrl}/rest${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
-    for (const setCookie of res.headers.getSetCookie()) {
-      const m = /^n8n-auth=([^;]*)/.exec(setCookie);
-      if (m) cookie = m[1] ? `n8n-auth=${m[1]}` : null;
-    }
-    const text = await res.text();
-    let json;
+  const rest = restClientFor(baseUrl, { browserId: 'editor-e2e-rest' });
+  return async (method, route, body) => {
+    const res = await rest(method, route, body);
     try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
+      return dataOf(`${method} /rest${route}`, res);
+    } catch (err) {
+      err.message += `\n--- n8n output ---\n${tail(n8n.output(), 20)}`;
+      throw err;
     }
-    if (res.status !== 200 || json?.data === undefined) throw new Error(`${method} /rest${route}: HTTP ${res.status}\n${text.slice(0, 1500)}\n--- n8n output ---\n${tail(n8n.output(), 20)}`);
-    return json.data;
   };
 }
 
@@ -352,7 +255,7 @@ before(
 
     mock = await startMockMarketplace();
     mockAppDirect = await startMockAppDirect();
-    n8n = await startN8nServer();
+    n8n = await startN8nServer({ prefix: 'n8n-editor-e2e-', timeoutMs: START_TIMEOUT_MS });
     api = restClient(n8n.baseUrl);
     await api('POST', '/owner/setup', OWNER);
     const projectId = (await api('GET', '/projects/personal')).id;

@@ -272,6 +272,20 @@ export function nodeDescription(name) {
   return description;
 }
 
+/**
+ * A workflow node of one of our nodes (`description` from nodeDescription) whose every parameter the
+ * description declares: n8n silently drops undeclared parameters, so a misspelt one would go untested.
+ */
+export function declaredNode(description, name, parameters, credentials, extra = {}) {
+  for (const key of Object.keys(parameters)) {
+    assert.ok(
+      description.properties.some((p) => p.name === key),
+      `the ${description.name} node declares "${key}" (n8n silently drops undeclared parameters)`,
+    );
+  }
+  return { name, type: customType(description.name), parameters, credentials, ...extra };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // helpers
 

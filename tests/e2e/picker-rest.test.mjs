@@ -15,11 +15,9 @@
 // `{ data: { results, paginationToken? } }`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { customType, ensureN8n, EXTENSIONS_DIR, freePort, N8N_BIN, N8N_NODE, N8N_VERSION, n8nEnv, nodeClassPath } from './n8n-harness.mjs';
+import { customType, ensureN8n, EXTENSIONS_DIR, N8N_VERSION, nodeClassPath } from './n8n-harness.mjs';
+import { restClient as restClientFor, startN8nServer, tail } from './n8n-server.mjs';
 import { startMockMarketplace } from '../support/mock-marketplace.mjs';
 
 const START_TIMEOUT_MS = 60_000;
@@ -42,158 +40,7 @@ let api;
 let personalProjectId;
 let credential;
 
-// ---------------------------------------------------------------------------------------------------
-// a headless `n8n start`
-
-const tail = (text, n = 40) => text.split('\n').slice(-n).join('\n');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** `promise`, or nothing after `ms` — without a timer left behind that would keep the test process alive. */
-function within(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
-}
-
-async function startN8nServer({ extensionsDir = EXTENSIONS_DIR, timeoutMs = START_TIMEOUT_MS } = {}) {
-  const started = Date.now();
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-rest-e2e-'));
-  const userFolder = path.join(base, 'user');
-  fs.mkdirSync(userFolder);
-  const httpPort = await freePort();
-  let brokerPort = await freePort();
-  while (brokerPort === httpPort) brokerPort = await freePort();
-  const env = n8nEnv({
-    userFolder,
-    extensionsDir,
-    brokerPort,
-    httpPort,
-    extra: { N8N_LICENSE_AUTO_RENEW_ENABLED: 'false' },
-  });
-  // own process group: stopping it also ends the task-runner child n8n forks
-  const child = spawn(N8N_NODE, [N8N_BIN, 'start'], {
-    cwd: base,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  const keep = (chunk) => {
-    output += chunk;
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exitInfo = null;
-  // if this test process ends without `after` (crash, ^C), take n8n with it
-  const killOnExit = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      /* gone already */
-    }
-  };
-  process.once('exit', killOnExit);
-  const exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      resolve(exitInfo);
-    });
-    child.once('error', (err) => {
-      exitInfo = { error: err };
-      resolve(exitInfo);
-    });
-  });
-
-  const server = {
-    baseUrl: `http://127.0.0.1:${httpPort}`,
-    pid: child.pid,
-    output: () => output,
-    startMs: 0,
-    async stop() {
-      const group = (signal) => {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          /* the group is gone already */
-        }
-      };
-      if (!exitInfo) {
-        group('SIGTERM');
-        await within(exited, 10_000);
-      }
-      // whatever is left of the group (the main process if it did not end in time, the task runner)
-      group('SIGKILL');
-      await within(exited, 5_000);
-      process.off('exit', killOnExit);
-      fs.rmSync(base, { recursive: true, force: true });
-    },
-  };
-
-  const fail = async (why) => {
-    await server.stop();
-    return new Error(`n8n start: ${why}\n--- output (tail) ---\n${tail(output)}`);
-  };
-  const get = async (route) => {
-    try {
-      return await fetch(server.baseUrl + route, { signal: AbortSignal.timeout(2000) });
-    } catch {
-      return null;
-    }
-  };
-  // `/healthz` answers as soon as the HTTP server listens. Until the DB is migrated every other route
-  // answers 200 "n8n is starting up. Please wait" (text), and the REST controllers are registered only
-  // after that (Server.start): so also wait for `/healthz/readiness` and for JSON from an
-  // unauthenticated REST route.
-  const checks = [
-    ['/healthz', async (res) => (await res.json()).status === 'ok'],
-    ['/healthz/readiness', async (res) => (await res.json()).status === 'ok'],
-    ['/rest/settings', async (res) => typeof (await res.json()).data === 'object'],
-  ];
-  for (const [route, ready] of checks) {
-    for (;;) {
-      if (exitInfo) throw await fail(`exited before ${route} answered (${JSON.stringify(exitInfo)})`);
-      if (Date.now() - started > timeoutMs) throw await fail(`${route} was not ready within ${timeoutMs} ms`);
-      const res = await get(route);
-      if (res?.status === 200 && (await ready(res).catch(() => false))) break;
-      await sleep(250);
-    }
-  }
-  server.startMs = Date.now() - started;
-  return server;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// the editor's REST calls: JSON bodies, the auth cookie, the browser-id header
-
-function restClient(baseUrl) {
-  let cookie = null;
-  return async function rest(method, route, body) {
-    const headers = { accept: 'application/json', 'browser-id': BROWSER_ID };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (cookie) headers.cookie = cookie;
-    const res = await fetch(`${baseUrl}/rest${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    let setsAuthCookie = false;
-    for (const setCookie of res.headers.getSetCookie()) {
-      const m = /^n8n-auth=([^;]*)/.exec(setCookie);
-      if (m) {
-        cookie = m[1] ? `n8n-auth=${m[1]}` : null;
-        setsAuthCookie = Boolean(m[1]);
-      }
-    }
-    const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, body: json, text, setsAuthCookie };
-  };
-}
+const restClient = (baseUrl) => restClientFor(baseUrl, { timeoutMs: REQUEST_TIMEOUT_MS, browserId: BROWSER_ID });
 
 function expectOk(what, res, status = 200) {
   if (res.status !== status || res.body?.data === undefined) throw new Error(`${what}: HTTP ${res.status} (expected ${status} with { data })\n${res.text.slice(0, 2000)}\n--- n8n output (tail) ---\n${tail(n8n.output(), 20)}`);
@@ -231,7 +78,7 @@ before(
       throw new Error(`${EXTENSIONS_DIR} has no built mittwald node (build the packages first: npm run build)`);
     }
     mock = await startMockMarketplace({ maxPageSize: 2 });
-    n8n = await startN8nServer();
+    n8n = await startN8nServer({ prefix: 'n8n-rest-e2e-', timeoutMs: START_TIMEOUT_MS });
     api = restClient(n8n.baseUrl);
 
     // first start: the owner signs up (OwnerSetupRequestDto), which also logs them in …

@@ -29,13 +29,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { EXTENSIONS_DIR, freePort, N8N_BIN, N8N_NODE, n8nEnv } from './n8n-harness.mjs';
-import { spawnGroup, within } from '../support/process-group.mjs';
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-export const tail = (text, n = 40) => text.split('\n').slice(-n).join('\n');
-
-export { within };
+import { EXTENSIONS_DIR, freePort, n8nEnv } from './n8n-harness.mjs';
+import { restReady, sleep, spawnN8n, statusOk, tail, waitForRoutes } from './n8n-server.mjs';
 
 /** Distinct free loopback ports. */
 async function freePorts(n) {
@@ -43,47 +38,6 @@ async function freePorts(n) {
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
 }
-
-/**
- * Spawns one n8n process (`n8n <args…>`) in its own process group (stopping it also ends the task runner
- * it forks) and keeps its whole output (bounded at 20 MB).
- */
-export function spawnN8n({ name, args, env, cwd }) {
-  const process = spawnGroup(N8N_NODE, [N8N_BIN, ...args], { cwd, env });
-  return {
-    name,
-    pid: process.pid,
-    output: process.output,
-    exitInfo: process.exitInfo,
-    exited: process.exited,
-    /** SIGTERM to the group, then (bounded) SIGKILL to whatever is left of it. */
-    stop: ({ graceMs = 8000 } = {}) => process.stop({ graceMs }),
-  };
-}
-
-/** GET `url` with a short timeout; the Response, or null when nothing answered. */
-async function tryGet(url) {
-  try {
-    return await fetch(url, { signal: AbortSignal.timeout(2000) });
-  } catch {
-    return null;
-  }
-}
-
-/** Waits (bounded by `deadline`) until each [url, ready(res)] check passes, failing early if `proc` exits. */
-async function waitForRoutes(proc, checks, deadline) {
-  for (const [url, ready] of checks) {
-    for (;;) {
-      if (proc.exitInfo()) throw new Error(`${proc.name} exited before ${url} answered (${JSON.stringify(proc.exitInfo())})\n--- ${proc.name} output (tail) ---\n${tail(proc.output())}`);
-      if (Date.now() > deadline) throw new Error(`${proc.name}: ${url} was not ready in time\n--- ${proc.name} output (tail) ---\n${tail(proc.output())}`);
-      const res = await tryGet(url);
-      if (res?.status === 200 && (await ready(res).catch(() => false))) break;
-      await sleep(250);
-    }
-  }
-}
-
-const statusOk = async (res) => (await res.json()).status === 'ok';
 
 /**
  * Starts n8n in queue mode: main first (until its REST API answers), then `workers` workers (until each
@@ -144,17 +98,8 @@ export async function startQueueCluster({ redis, database, workers = 2, concurre
       env: n8nEnv({ userFolder, extensionsDir, brokerPort: mainBroker, httpPort: mainHttp, extra: { ...shared, WEBHOOK_URL: `${cluster.baseUrl}/` } }),
     });
     processes.push(cluster.main);
-    // `/healthz` answers once HTTP listens; readiness once the DB is migrated (and Redis connected); the
-    // REST controllers come last (see picker-rest.test.mjs)
-    await waitForRoutes(
-      cluster.main,
-      [
-        [`${cluster.baseUrl}/healthz`, statusOk],
-        [`${cluster.baseUrl}/healthz/readiness`, statusOk],
-        [`${cluster.baseUrl}/rest/settings`, async (res) => typeof (await res.json()).data === 'object'],
-      ],
-      deadline,
-    );
+    // readiness also means Redis is connected here
+    await waitForRoutes(cluster.main, restReady(cluster.baseUrl), deadline);
     cluster.startMs.main = Date.now() - t0;
 
     const tw = Date.now();
@@ -242,54 +187,6 @@ export function mainExecutions(output) {
     enqueued: ids(/Enqueued execution (\d+) \(job \d+\)/g),
     finished: ids(/Execution (\d+) \(job \d+\) finished/g),
   };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// the editor's REST calls (as picker-rest.test.mjs makes them): JSON, the auth cookie, a browser-id
-
-export const OWNER = { email: 'owner@example.com', firstName: 'Queue', lastName: 'Tester', password: 'Queue-E2e-2024' };
-const BROWSER_ID = 'queue-mode-e2e-0001';
-
-export function restClient(baseUrl, { timeoutMs = 20_000 } = {}) {
-  let cookie = null;
-  return async function rest(method, route, body) {
-    const headers = { accept: 'application/json', 'browser-id': BROWSER_ID };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (cookie) headers.cookie = cookie;
-    const res = await fetch(`${baseUrl}/rest${route}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    for (const setCookie of res.headers.getSetCookie()) {
-      const m = /^n8n-auth=([^;]*)/.exec(setCookie);
-      if (m) cookie = m[1] ? `n8n-auth=${m[1]}` : null;
-    }
-    const text = await res.text();
-    let json;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, body: json, text };
-  };
-}
-
-/** The `data` of a 2xx REST answer, or an error naming the call, the status and the body. */
-export function dataOf(what, res) {
-  if (res.status < 200 || res.status >= 300 || res.body?.data === undefined) throw new Error(`${what}: HTTP ${res.status}\n${res.text.slice(0, 2000)}`);
-  return res.body.data;
-}
-
-/** Owner sign-up and login on a fresh instance; returns { api, personalProjectId }. */
-export async function signUpOwner(baseUrl) {
-  const api = restClient(baseUrl);
-  dataOf('POST /rest/owner/setup', await api('POST', '/owner/setup', OWNER));
-  dataOf('POST /rest/login', await api('POST', '/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password }));
-  const personalProjectId = dataOf('GET /rest/projects/personal', await api('GET', '/projects/personal')).id;
-  return { api, personalProjectId };
 }
 
 // ---------------------------------------------------------------------------------------------------

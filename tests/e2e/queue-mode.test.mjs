@@ -42,17 +42,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { customType, ensureN8n, EXTENSIONS_DIR, N8N_VERSION, nodeClassPath } from './n8n-harness.mjs';
-import {
-  dataOf,
-  mainExecutions,
-  signUpOwner,
-  sleep,
-  startOwnerTracingProxy,
-  startQueueCluster,
-  tail,
-  waitForProductionWebhook,
-  workerExecutions,
-} from './queue-harness.mjs';
+import { mainExecutions, startOwnerTracingProxy, startQueueCluster, waitForProductionWebhook, workerExecutions } from './queue-harness.mjs';
+import { dataOf, signUpOwner, sleep, tail } from './n8n-server.mjs';
 import { startRedis, redisVersion } from '../support/redis.mjs';
 import { startPostgres } from '../support/postgres.mjs';
 import { startPacedServer, articleIds, PACED_TOKEN } from '../support/paced-server.mjs';

@@ -7,7 +7,7 @@
 // per workflow). Run: `npm run build` (repo root), then `node --test tests/e2e/transport.test.mjs`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, customType, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
+import { declaredNode, runWorkflows, triggerFanOutWorkflow, chainWorkflow, itemsNode, nodeDescription, outcomeOf, shown, textOf } from './n8n-harness.mjs';
 import { startHostileServer, json, redirect, hang, ARTICLE, TOKENS } from '../support/hostile-server.mjs';
 import { EXT, order, get } from '../support/fixtures.mjs';
 
@@ -30,15 +30,8 @@ function credentialFor(key) {
   return { id: `e2eTransp${key.padEnd(7, '0')}`.slice(0, 16), name: `mittwald transport ${key} (e2e)` };
 }
 
-function mittwaldNode(name, serverKey, parameters, extra = {}) {
-  for (const key of Object.keys(parameters)) {
-    assert.ok(
-      descriptor.properties.some((p) => p.name === key),
-      `the mittwald node declares "${key}" (n8n silently drops undeclared parameters)`,
-    );
-  }
-  return { name, type: customType('mittwald'), parameters, credentials: { mittwaldApi: credentialFor(serverKey) }, ...extra };
-}
+const mittwaldNode = (name, serverKey, parameters, extra = {}) =>
+  declaredNode(descriptor, name, parameters, { mittwaldApi: credentialFor(serverKey) }, extra);
 
 const withTimeout = (parameters) => ({ ...parameters, requestOptions: { timeout: TIMEOUT_MS } });
 
