@@ -22,10 +22,10 @@ const OPTIONAL: &str = "additionalFields";
 /// The group of a list field's entries: its value is `{ entry: [ {…}, … ] }`.
 const ENTRY: &str = "entry";
 /// How deep the form offers a list's entries field by field: a top-level list, or one inside a
-/// top-level object (AppDirect's order lines). An object is offered field by field only at the top
+/// top-level object (an order's lines). An object is offered field by field only at the top
 /// level; deeper ones are JSON, as are lists of anything but text and objects of fields. Each level
 /// repeats its fields in every operation's descriptor, which n8n parses at start-up: a second level
-/// of objects added a fifth to AppDirect's, mostly the vendor's response-shaped objects.
+/// of objects grew the largest spec's descriptors by half, mostly response-shaped objects.
 const MAX_DEPTH: u8 = 2;
 /// The query parameters the paginator owns (`build.rs` leaves them out of the fields it names).
 const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
