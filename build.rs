@@ -378,6 +378,15 @@ struct PagingRec {
 }
 
 impl PagingRec {
+    /// Whether the paginator sends this parameter: its own position and size, and any other common
+    /// paging name (a second way to say the position, `page` beside `skip`, would only fight it).
+    fn owns(&self, param: &ParamRec) -> bool {
+        let name = param.name.as_str();
+        self.kind != 0
+            && param.location == 1
+            && (PAGING_PARAMS.contains(&name) || name == self.position || name == self.size)
+    }
+
     fn write(&self, out: &mut Writer, strings: &mut Strings) {
         out.bytes.push(self.kind);
         if self.kind == 0 {
@@ -535,8 +544,12 @@ impl<'a> Generator<'a> {
             let total_header = total_header.unwrap_or_default();
             return PagingRec { kind: 1, size, position, total_header, items_at, ..PagingRec::default() };
         }
-        let Some(page) = query(&["page"]).filter(|_| answer == 0) else { return PagingRec::default() };
-        let Some(items) = self.only_array_property(&shape) else { return PagingRec::default() };
+        let Some(items) = self.only_array_property(&shape).filter(|_| answer == 0) else { return PagingRec::default() };
+        // `number` is the page index of Spring's page envelope (`{content, page: {number, …}}`); under
+        // another answer it may number anything.
+        let envelope = items == "content" && shape["properties"].get("page").is_some();
+        let names: &[&str] = if envelope { &["page", "number"] } else { &["page"] };
+        let Some(page) = query(names) else { return PagingRec::default() };
         let counts = &self.resolve(&shape["properties"]["page"])["properties"];
         let total_pages = if counts.get("totalPages").is_some() { "/page/totalPages" } else { "" };
         // Pages count from the smallest number the parameter allows (zero when it does not say).
@@ -1096,7 +1109,7 @@ enum Place {
 fn form_fields(operation: &OperationRec, schemas: &[SchemaRec]) -> Vec<String> {
     let mut fields: Vec<(String, Place, bool)> = Vec::new();
     for param in &operation.params {
-        if operation.paging.kind != 0 && param.location == 1 && PAGING_PARAMS.contains(&param.name.as_str()) {
+        if operation.paging.owns(param) {
             continue;
         }
         fields.push((param.name.clone(), Place::Param(param.location), param.required));

@@ -18,6 +18,18 @@ pub enum Strategy {
     Whole,
 }
 
+impl Strategy {
+    /// Whether the paginator sets this query parameter itself.
+    pub fn sends(&self, name: &str) -> bool {
+        match *self {
+            Strategy::Offset { limit, offset, .. } => name == limit || name == offset,
+            Strategy::Page { page, size, .. } => name == page || name == size,
+            Strategy::Cursor { cursor, limit, .. } => name == cursor || name == limit,
+            Strategy::Whole => false,
+        }
+    }
+}
+
 /// A list endpoint's paging: its strategy, where the items are, how many to ask for at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pages {

@@ -189,6 +189,26 @@ fn account_lists_page_by_zero_based_page_and_size_until_total_pages() {
 }
 
 #[test]
+fn shopping_carts_page_by_one_based_number_and_size() {
+    let page = |n: u32, total: u32| {
+        let body = json!({ "content": [{ "id": format!("cart{n}") }], "page": { "number": n, "totalPages": total } });
+        MockHost::reply(200, &[], &body.to_string())
+    };
+    let host = MockHost::new(vec![token_reply(TOKEN, 43199), page(1, 2), page(2, 2)]);
+    let list =
+        json!({ "parameters": { "resource": "ShoppingCarts", "operation": "listShoppingCarts", "returnAll": true } });
+    let result = run(json!([list]), false, &host);
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(result.items.len(), 2);
+    let sent = host.sent();
+    assert_eq!(sent.len(), 3, "the two announced pages, no third");
+    assert!(sent[1].url.contains("number=1&") || sent[1].url.ends_with("number=1"), "starts at 1: {}", sent[1].url);
+    assert!(sent[1].url.contains("size="), "{}", sent[1].url);
+    assert!(sent[2].url.contains("number=2"), "{}", sent[2].url);
+    assert!(!sent[1].url.contains("page="), "{}", sent[1].url);
+}
+
+#[test]
 fn vendor_errors_in_all_three_shapes_keep_their_words_and_status() {
     let of = |status, body: &str| vendor_error(&Response { status, headers: vec![], body: body.as_bytes().to_vec() });
     let list = of(404, r#"[{"code":"Not Found","message":"Company not found"}]"#);

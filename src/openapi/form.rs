@@ -27,7 +27,8 @@ const ENTRY: &str = "entry";
 /// repeats its fields in every operation's descriptor, which n8n parses at start-up: a second level
 /// of objects grew the largest spec's descriptors by half, mostly response-shaped objects.
 const MAX_DEPTH: u8 = 2;
-/// The query parameters the paginator owns (`build.rs` leaves them out of the fields it names).
+/// Common paging names, left out of a paged list's form beside the parameters the paginator sends
+/// (`build.rs` leaves out the same from the fields it names).
 const PAGING_PARAMS: [&str; 8] = ["limit", "count", "size", "pageSize", "skip", "offset", "start", "page"];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +94,9 @@ impl Form {
         // The paginator owns the position and size; a second way to say the position (`page` beside
         // `skip`) would only fight it.
         for param in spec.params {
-            if spec.paging.is_some() && param.location == Location::Query && PAGING_PARAMS.contains(&param.name) {
+            let paged =
+                spec.paging.is_some_and(|p| p.strategy.sends(param.name) || PAGING_PARAMS.contains(&param.name));
+            if paged && param.location == Location::Query {
                 continue;
             }
             let place = match param.location {
