@@ -71,7 +71,15 @@ impl<'a> Session<'a> {
         };
         let base_url = base_url(node, credential, values, reach.base_url);
         let tokens = match (credential, &auth) {
-            (Some(credential), Some(_)) if cfg!(feature = "oauth2") && !host.fetches_tokens() => {
+            (Some(credential), Some(_)) if credential.oauth2.is_some() && !host.fetches_tokens() => {
+                // A module built for n8n leaves the token code out (n8n fetches tokens itself); a host
+                // that does not would send every request without one.
+                if !cfg!(feature = "oauth2") {
+                    return Err(NodeError::input(format!(
+                        "\"{}\" needs an OAuth2 token, which this build leaves to its host: run it in n8n, or use the plain-JS library, which fetches tokens itself",
+                        credential.display_name
+                    )));
+                }
                 credential.oauth2.as_ref().map(|grant| {
                     let base = base_url.as_ref().map_err(Clone::clone)?;
                     TokenSource::new(credential, grant, values, base)

@@ -222,6 +222,30 @@ test('poll(): an error answer throws a NodeApiError with the vendor message and 
   await assert.rejects(trigger.poll.call(bad), (e) => e.name === 'NodeOperationError' && /Event Types/.test(e.message));
 });
 
+test('the package\'s module leaves OAuth2 tokens to n8n: a host that does not fetch them gets a clear error, nothing is sent', async () => {
+  const runtime = require(`${PACKAGE}dist/runtime.js`);
+  const sent = [];
+  const host = {
+    request: async (req) => {
+      sent.push(req);
+      throw new Error('nothing may be sent');
+    },
+    sleep: async () => {},
+  };
+  const request = {
+    node: 'appDirect',
+    credentials: { ...mock.credentials },
+    items: [{ parameters: { resource: 'Companies', operation: 'resource_Company_readAllCompanies_GET', returnAll: true } }],
+  };
+  const failure = await runtime.execute(JSON.stringify(request), host).then(
+    ({ result }) => result.error?.message ?? JSON.stringify(result),
+    (error) => errorText(error),
+  );
+  assert.match(failure, /needs an OAuth2 token, which this build leaves to its host/);
+  assert.deepEqual(sent, []);
+  assert.equal(mock.requests.length, 0);
+});
+
 test('the package: manifest, codex files and icons', () => {
   const manifest = JSON.parse(readFileSync(`${PACKAGE}package.json`, 'utf8'));
   assert.equal(manifest.name, 'n8n-nodes-appdirect');
